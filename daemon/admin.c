@@ -1,0 +1,109 @@
+/*
+ * admin.c - health, stats and model reload handlers.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "handlers.h"
+#include "log.h"
+#include "model.h"
+#include "protocol.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+static uint64_t s_rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    unsigned long pages_total = 0, pages_resident = 0;
+    int n = fscanf(f, "%lu %lu", &pages_total, &pages_resident);
+    fclose(f);
+    if (n != 2)
+        return 0;
+    return (uint64_t)pages_resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+bole_status_t bole_handle_health(bole_call_t *call)
+{
+    bole_daemon_t *d = call->daemon;
+    Bole__HealthResponse *h = ARENA_NEW(call->arena, Bole__HealthResponse);
+    if (!h)
+        return BOLE_INTERNAL;
+    bole__health_response__init(h);
+    h->status = d->draining ? "DRAINING" : "SERVING";
+    h->version = BOLE_VERSION;
+    h->uptime_ms = bole_now_ms() - d->started_ms;
+    h->faiss_build = BOLE_FAISS_BUILDINFO;
+    h->model_version = d->model ? (char *)bole_model_version(d->model) : "";
+    h->api_version = BOLE__API_VERSION__API_VERSION_1;
+    call->response->body_case = BOLE__RESPONSE__BODY_HEALTH;
+    call->response->health = h;
+    return BOLE_OK;
+}
+
+bole_status_t bole_handle_stats(bole_call_t *call)
+{
+    bole_daemon_t *d = call->daemon;
+    bole_store_counts_t counts;
+    bole_status_t st = bole_store_counts(d->store, &counts, call->err, call->errlen);
+    if (st != BOLE_OK)
+        return st;
+    Bole__StatsResponse *s = ARENA_NEW(call->arena, Bole__StatsResponse);
+    if (!s)
+        return BOLE_INTERNAL;
+    bole__stats_response__init(s);
+    s->uptime_ms = bole_now_ms() - d->started_ms;
+    s->talents = counts.talents;
+    s->needs = counts.needs;
+    s->projects = counts.projects;
+    s->referrals = counts.referrals;
+    s->store_seq = counts.seq;
+    s->events_published = d->events_published;
+    s->rss_bytes = s_rss_bytes();
+    bole_stats_totals(d->stats, &s->requests, &s->errors);
+
+    /* One row per method that has been called (slot 0: undecodable requests). */
+    s->methods = bole_arena_array(call->arena, BOLE_METHOD_SLOTS, sizeof *s->methods);
+    if (!s->methods)
+        return BOLE_INTERNAL;
+    for (int slot = 0; slot < BOLE_METHOD_SLOTS; slot++) {
+        bole_method_stats_t m;
+        bole_stats_read(d->stats, slot, &m);
+        if (m.requests == 0)
+            continue;
+        const char *name = slot == 0 ? "(invalid)" : bole_protocol_method_name(slot);
+        Bole__MethodStats *row = ARENA_NEW(call->arena, Bole__MethodStats);
+        if (!row)
+            return BOLE_INTERNAL;
+        bole__method_stats__init(row);
+        row->method = name ? (char *)name : "(unknown)";
+        row->requests = m.requests;
+        row->errors = m.errors;
+        row->p50_ms = m.p50_ms;
+        row->p99_ms = m.p99_ms;
+        s->methods[s->n_methods++] = row;
+    }
+    call->response->body_case = BOLE__RESPONSE__BODY_STATS;
+    call->response->stats = s;
+    return BOLE_OK;
+}
+
+bole_status_t bole_handle_reload_model(bole_call_t *call)
+{
+    bole_daemon_t *d = call->daemon;
+    bole_status_t st = bole_daemon_load_models(d, call->err, call->errlen);
+    if (st != BOLE_OK) {
+        log_warn("reload_model failed, keeping the loaded model: %s", call->err);
+        return st;
+    }
+    log_info("model reloaded: %s", bole_model_version(d->model));
+    Bole__ReloadModelResponse *r = ARENA_NEW(call->arena, Bole__ReloadModelResponse);
+    if (!r)
+        return BOLE_INTERNAL;
+    bole__reload_model_response__init(r);
+    r->model_version = (char *)bole_model_version(d->model);
+    r->weights_version = "";
+    call->response->body_case = BOLE__RESPONSE__BODY_RELOAD_MODEL;
+    call->response->reload_model = r;
+    return BOLE_OK;
+}

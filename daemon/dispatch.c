@@ -1,0 +1,35 @@
+/*
+ * dispatch.c - the handler table: Request oneof case -> handler.
+ *
+ * Methods of the contract whose issue has not landed have no entry and get
+ * UNIMPLEMENTED with their name, so clients can tell "not yet" from "bad".
+ */
+#include "daemon.h"
+#include "handlers.h"
+#include "protocol.h"
+
+#include <stdio.h>
+
+typedef struct {
+    Bole__Request__BodyCase body;
+    bole_handler_fn fn;
+} method_t;
+
+static const method_t s_methods[] = {
+    {BOLE__REQUEST__BODY_HEALTH, bole_handle_health},
+    {BOLE__REQUEST__BODY_STATS, bole_handle_stats},
+    {BOLE__REQUEST__BODY_RELOAD_MODEL, bole_handle_reload_model},
+};
+#define N_METHODS (sizeof s_methods / sizeof s_methods[0])
+
+bole_status_t bole_dispatch(bole_call_t *call)
+{
+    Bole__Request__BodyCase body = call->request->body_case;
+    for (size_t i = 0; i < N_METHODS; i++)
+        if (s_methods[i].body == body)
+            return s_methods[i].fn(call);
+    const char *name = bole_protocol_method_name((int)body);
+    snprintf(call->err, call->errlen, "%s is not implemented yet in this build",
+             name ? name : "this method");
+    return BOLE_UNIMPLEMENTED;
+}

@@ -1,0 +1,189 @@
+/*
+ * main.c - boled: flags -> config -> store -> models -> server -> cleanup.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+#include <zmq.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "model.h"
+#include "protocol.h"
+#include "server.h"
+#include "store.h"
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: boled [options]\n"
+            "\n"
+            "Bole talent-matching daemon. Answers bole.Request messages on a ZeroMQ\n"
+            "ROUTER socket and publishes bole.Event messages on a PUB socket.\n"
+            "\n"
+            "Options (a config file takes the same names: 'name = value'):\n");
+    bole_config_print_help(out);
+    fprintf(out,
+            "  --config FILE        read options from FILE (flags after it override it)\n"
+            "  --help               show this help\n"
+            "  --version            show version and build information\n"
+            "\n"
+            "Signals: SIGTERM/SIGINT drain and exit, SIGHUP reloads model files.\n");
+}
+
+static void s_version(void)
+{
+    int major, minor, patch;
+    zmq_version(&major, &minor, &patch);
+    printf("boled %s\n", BOLE_VERSION);
+    printf("faiss: %s\n", BOLE_FAISS_BUILDINFO);
+    printf("zeromq: %d.%d.%d\n", major, minor, patch);
+    printf("sqlite: %s\n", sqlite3_libversion());
+    printf("protocol: bole api_version 1\n");
+}
+
+static void s_on_terminate(int sig)
+{
+    (void)sig;
+    bole_server_request_shutdown();
+}
+
+static void s_on_hangup(int sig)
+{
+    (void)sig;
+    bole_server_request_reload();
+}
+
+static void s_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = s_on_terminate;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = s_on_hangup;
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Parses argv into config. Returns -1 to exit 0 (help/version), 0 to run,
+ * 2 on a usage error. --config is read where it appears, so later flags
+ * override the file. */
+static int s_parse_args(int argc, char **argv, bole_config_t *config)
+{
+    char err[1024];
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            s_usage(stdout);
+            return -1;
+        }
+        if (strcmp(arg, "--version") == 0) {
+            s_version();
+            return -1;
+        }
+        if (strncmp(arg, "--", 2) != 0) {
+            fprintf(stderr, "boled: unexpected argument '%s' (see --help)\n", arg);
+            return 2;
+        }
+        const char *name = arg + 2, *value = NULL;
+        char namebuf[64];
+        const char *eq = strchr(name, '=');
+        if (eq) {
+            snprintf(namebuf, sizeof namebuf, "%.*s", (int)(eq - name), name);
+            name = namebuf;
+            value = eq + 1;
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            fprintf(stderr, "boled: option '%s' needs a value\n", arg);
+            return 2;
+        }
+        int rc = strcmp(name, "config") == 0
+                     ? bole_config_load_file(config, value, err, sizeof err)
+                     : bole_config_set(config, name, value, err, sizeof err);
+        if (rc != 0) {
+            fprintf(stderr, "boled: %s\n", err);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+/* Creates the database's folder if it is missing (e.g. ./var on first run). */
+static void s_ensure_parent_dir(const char *path)
+{
+    char dir[BOLE_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return;
+    *slash = '\0';
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+        log_warn("cannot create %s: %s", dir, strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+    bole_daemon_t daemon;
+    memset(&daemon, 0, sizeof daemon);
+    bole_config_defaults(&daemon.config);
+    int rc = s_parse_args(argc, argv, &daemon.config);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    bole_log_parse_level(daemon.config.log_level, &bole_log_threshold);
+    daemon.started_ms = bole_now_ms();
+    s_install_signals();
+
+    char err[1024];
+    int status = 1;
+    bole_server_t *server = NULL;
+
+    daemon.stats = bole_stats_new(BOLE_METHOD_SLOTS);
+    if (!daemon.stats) {
+        log_error("out of memory");
+        goto done;
+    }
+    s_ensure_parent_dir(daemon.config.db);
+    bole_store_options_t store_options = {
+        .synchronous_full = strcmp(daemon.config.synchronous, "full") == 0,
+    };
+    if (bole_store_open(&daemon.store, daemon.config.db, &store_options, err, sizeof err) !=
+        BOLE_OK) {
+        log_error("%s", err);
+        goto done;
+    }
+    log_info("store %s open (schema version %d, synchronous=%s)", daemon.config.db,
+             bole_store_schema_version(daemon.store), daemon.config.synchronous);
+    if (bole_daemon_load_models(&daemon, err, sizeof err) != BOLE_OK) {
+        log_error("%s", err);
+        goto done;
+    }
+    log_info("model %s (dimension %d)", bole_model_version(daemon.model),
+             bole_model_dim(daemon.model));
+
+    server = bole_server_new(&daemon, err, sizeof err);
+    if (!server) {
+        log_error("%s", err);
+        goto done;
+    }
+    log_info("boled %s ready (faiss: %s)", BOLE_VERSION, BOLE_FAISS_BUILDINFO);
+    status = bole_server_run(server) == 0 ? 0 : 1;
+
+done:
+    bole_server_destroy(&server);
+    bole_store_close(&daemon.store);
+    bole_model_destroy(&daemon.model);
+    bole_stats_destroy(&daemon.stats);
+    log_info("boled stopped (exit status %d)", status);
+    return status;
+}

@@ -1,0 +1,265 @@
+/*
+ * store.c - SQLite backend of store.h: schema, migrations, statements.
+ *
+ * Migrations are numbered by their position in s_migrations and recorded in
+ * PRAGMA user_version; each runs in one transaction with the version bump,
+ * so a crash mid-migration leaves the previous version intact. Append new
+ * migrations at the end; never edit one that has shipped.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+struct bole_store {
+    sqlite3 *db;
+    int version;    /* Schema version after migrations. */
+};
+
+static const char *const s_migrations[] = {
+    /* 1: settings and the change log that derived state and replicas follow. */
+    "CREATE TABLE meta ("
+    "  key   TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE change_log ("
+    "  seq       INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  at        INTEGER NOT NULL,"      /* Unix ms. */
+    "  entity    TEXT NOT NULL,"         /* 'talent', 'need', ... */
+    "  entity_id INTEGER NOT NULL,"      /* Internal id. */
+    "  op        TEXT NOT NULL"          /* 'put', 'delete', ... */
+    ");"
+    "INSERT INTO meta(key, value) VALUES ('created_by', 'bole');",
+};
+#define N_MIGRATIONS ((int)(sizeof s_migrations / sizeof s_migrations[0]))
+
+int bole_store_latest_schema_version(void) { return N_MIGRATIONS; }
+
+int bole_store_schema_version(bole_store_t *store) { return store->version; }
+
+/* Maps an SQLite result to a status: full disks and read-only files are
+ * temporary conditions the client may retry; the rest is internal. */
+static bole_status_t s_status(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return BOLE_OK;
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+        return BOLE_UNAVAILABLE;
+    default:
+        return BOLE_INTERNAL;
+    }
+}
+
+static bole_status_t s_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return s_status(rc);
+    }
+    return BOLE_OK;
+}
+
+static int s_query_int(sqlite3 *db, const char *sql, long long *value)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW) {
+            *value = sqlite3_column_int64(stmt, 0);
+            rc = SQLITE_OK;
+        } else if (rc == SQLITE_DONE) {
+            *value = 0;
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+static bole_status_t s_migrate(bole_store_t *store, int target, char *err, size_t errlen)
+{
+    long long version = 0;
+    int rc = s_query_int(store->db, "PRAGMA user_version", &version);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot read schema version: %s", sqlite3_errmsg(store->db));
+        return s_status(rc);
+    }
+    if (version > N_MIGRATIONS) {
+        snprintf(err, errlen,
+                 "database schema version %lld is newer than this build knows (%d): "
+                 "refusing to open it with an older boled",
+                 version, N_MIGRATIONS);
+        return BOLE_FAILED_PRECONDITION;
+    }
+    for (int v = (int)version; v < target; v++) {
+        char sql[128];
+        bole_status_t st = s_exec(store->db, "BEGIN IMMEDIATE", err, errlen);
+        if (st == BOLE_OK)
+            st = s_exec(store->db, s_migrations[v], err, errlen);
+        if (st == BOLE_OK) {
+            snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+            st = s_exec(store->db, sql, err, errlen);
+        }
+        if (st == BOLE_OK)
+            st = s_exec(store->db, "COMMIT", err, errlen);
+        if (st != BOLE_OK) {
+            char why[256];
+            snprintf(why, sizeof why, "%s", err);
+            sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+            snprintf(err, errlen, "migration %d failed: %s", v + 1, why);
+            return st;
+        }
+    }
+    store->version = (int)(version > target ? version : target);
+    return BOLE_OK;
+}
+
+bole_status_t bole_store_open(bole_store_t **out, const char *path,
+                              const bole_store_options_t *options,
+                              char *err, size_t errlen)
+{
+    *out = NULL;
+    bole_store_t *store = calloc(1, sizeof *store);
+    if (!store) {
+        snprintf(err, errlen, "out of memory");
+        return BOLE_INTERNAL;
+    }
+    bole_status_t st;
+    int rc = sqlite3_open_v2(path, &store->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                 SQLITE_OPEN_FULLMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open database %s: %s", path,
+                 store->db ? sqlite3_errmsg(store->db) : sqlite3_errstr(rc));
+        st = s_status(rc);
+        goto fail;
+    }
+    sqlite3_extended_result_codes(store->db, 1);
+    sqlite3_busy_timeout(store->db, 5000);
+
+    long long probe = 0;
+    rc = s_query_int(store->db, "SELECT count(*) FROM sqlite_master", &probe);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s is not a usable SQLite database: %s", path,
+                 sqlite3_errmsg(store->db));
+        st = BOLE_FAILED_PRECONDITION;
+        goto fail;
+    }
+
+    char journal[32] = "";
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(store->db, "PRAGMA journal_mode=WAL", -1, &stmt, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        snprintf(journal, sizeof journal, "%s", (const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    if (strcmp(journal, "wal") != 0) {
+        snprintf(err, errlen, "cannot switch %s to WAL mode (got '%s')", path, journal);
+        st = BOLE_FAILED_PRECONDITION;
+        goto fail;
+    }
+    const char *sync = options && !options->synchronous_full ? "PRAGMA synchronous=NORMAL"
+                                                             : "PRAGMA synchronous=FULL";
+    st = s_exec(store->db, sync, err, errlen);
+    if (st == BOLE_OK)
+        st = s_exec(store->db, "PRAGMA foreign_keys=ON", err, errlen);
+    if (st != BOLE_OK)
+        goto fail;
+
+    int target = options && options->target_version > 0 ? options->target_version
+                                                          : N_MIGRATIONS;
+    if (target > N_MIGRATIONS)
+        target = N_MIGRATIONS;
+    st = s_migrate(store, target, err, errlen);
+    if (st != BOLE_OK)
+        goto fail;
+    *out = store;
+    return BOLE_OK;
+
+fail:
+    sqlite3_close(store->db);
+    free(store);
+    return st;
+}
+
+void bole_store_close(bole_store_t **store)
+{
+    if (!store || !*store)
+        return;
+    sqlite3_close((*store)->db);
+    free(*store);
+    *store = NULL;
+}
+
+static uint64_t s_count_if_table(sqlite3 *db, const char *table)
+{
+    char sql[160];
+    long long exists = 0, n = 0;
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='%s'", table);
+    if (s_query_int(db, sql, &exists) != SQLITE_OK || !exists)
+        return 0;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    if (s_query_int(db, sql, &n) != SQLITE_OK)
+        return 0;
+    return (uint64_t)n;
+}
+
+bole_status_t bole_store_counts(bole_store_t *store, bole_store_counts_t *out,
+                                char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    /* Entity tables arrive with the migrations of their issues. */
+    out->talents = s_count_if_table(store->db, "talents");
+    out->needs = s_count_if_table(store->db, "needs");
+    out->projects = s_count_if_table(store->db, "projects");
+    out->referrals = s_count_if_table(store->db, "referrals");
+    long long seq = 0;
+    int rc = s_query_int(store->db, "SELECT coalesce(max(seq), 0) FROM change_log", &seq);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot read change log: %s", sqlite3_errmsg(store->db));
+        return s_status(rc);
+    }
+    out->seq = (uint64_t)seq;
+    return BOLE_OK;
+}
+
+bole_status_t bole_store_check(bole_store_t *store, char *err, size_t errlen)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(store->db, "PRAGMA integrity_check", -1, &stmt, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(store->db));
+        return s_status(rc);
+    }
+    bole_status_t st = BOLE_OK;
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        const char *verdict = (const char *)sqlite3_column_text(stmt, 0);
+        if (!verdict || strcmp(verdict, "ok") != 0) {
+            snprintf(err, errlen, "integrity check: %s", verdict ? verdict : "(null)");
+            st = BOLE_INTERNAL;
+        }
+    } else {
+        snprintf(err, errlen, "integrity check gave no answer");
+        st = BOLE_INTERNAL;
+    }
+    sqlite3_finalize(stmt);
+    return st;
+}
