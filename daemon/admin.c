@@ -34,7 +34,7 @@ bole_status_t bole_handle_health(bole_call_t *call)
     h->version = BOLE_VERSION;
     h->uptime_ms = bole_now_ms() - d->started_ms;
     h->faiss_build = BOLE_FAISS_BUILDINFO;
-    h->model_version = d->model ? (char *)bole_model_version(d->model) : "";
+    h->model_version = call->models ? (char *)bole_model_version(call->models->model) : "";
     h->api_version = BOLE__API_VERSION__API_VERSION_1;
     call->response->body_case = BOLE__RESPONSE__BODY_HEALTH;
     call->response->health = h;
@@ -45,7 +45,7 @@ bole_status_t bole_handle_stats(bole_call_t *call)
 {
     bole_daemon_t *d = call->daemon;
     bole_store_counts_t counts;
-    bole_status_t st = bole_store_counts(d->store, &counts, call->err, call->errlen);
+    bole_status_t st = bole_store_counts(call->store, &counts, call->err, call->errlen);
     if (st != BOLE_OK)
         return st;
     Bole__StatsResponse *s = ARENA_NEW(call->arena, Bole__StatsResponse);
@@ -96,13 +96,15 @@ bole_status_t bole_handle_reload_model(bole_call_t *call)
         log_warn("reload_model failed, keeping the loaded model: %s", call->err);
         return st;
     }
-    log_info("model reloaded: %s", bole_model_version(d->model));
+    bole_models_t *now = bole_models_acquire(d);
     Bole__ReloadModelResponse *r = ARENA_NEW(call->arena, Bole__ReloadModelResponse);
     if (!r)
         return BOLE_INTERNAL;
     bole__reload_model_response__init(r);
-    r->model_version = (char *)bole_model_version(d->model);
+    r->model_version = bole_arena_strdup(call->arena, bole_model_version(now->model));
     r->weights_version = "";
+    log_info("model reloaded: %s", r->model_version);
+    bole_models_release(d, &now);
     call->response->body_case = BOLE__RESPONSE__BODY_RELOAD_MODEL;
     call->response->reload_model = r;
     return BOLE_OK;

@@ -1,10 +1,12 @@
 /*
- * daemon.c - process-wide helpers: clocks and model (re)loading.
+ * daemon.c - process-wide helpers: clocks, model (re)loading with
+ * reference counts, deferred actions.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "daemon.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "model.h"
@@ -23,18 +25,89 @@ uint64_t bole_monotonic_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+static void s_models_free(bole_models_t *models)
+{
+    bole_model_destroy(&models->model);
+    free(models);
+}
+
+/* Loads are rare; one at a time (SIGHUP and ReloadModel may race). */
+static pthread_mutex_t s_load_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bole_status_t s_load_models(bole_daemon_t *daemon, char *err, size_t errlen);
+
 bole_status_t bole_daemon_load_models(bole_daemon_t *daemon, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&s_load_lock);
+    bole_status_t st = s_load_models(daemon, err, errlen);
+    pthread_mutex_unlock(&s_load_lock);
+    return st;
+}
+
+static bole_status_t s_load_models(bole_daemon_t *daemon, char *err, size_t errlen)
 {
     char path[BOLE_PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/bole.model", daemon->config.model_dir);
-    bole_model_t *fresh = NULL;
+    bole_models_t *fresh = calloc(1, sizeof *fresh);
+    if (!fresh) {
+        snprintf(err, errlen, "out of memory");
+        return BOLE_INTERNAL;
+    }
     char why[512];
-    if (bole_model_open(&fresh, path, why, sizeof why) != 0) {
+    if (bole_model_open(&fresh->model, path, why, sizeof why) != 0) {
         snprintf(err, errlen, "cannot load model %s: %s", path, why);
+        free(fresh);
         return BOLE_FAILED_PRECONDITION;
     }
-    /* Single-threaded loop: no request is using the old model right now. */
-    bole_model_destroy(&daemon->model);
-    daemon->model = fresh;
+    bole_models_t *old = daemon->models;
+    if (old && bole_model_dim(old->model) != bole_model_dim(fresh->model)) {
+        snprintf(err, errlen,
+                 "model %s has dimension %d but the loaded model (and stored vectors) "
+                 "have %d: refusing it",
+                 path, bole_model_dim(fresh->model), bole_model_dim(old->model));
+        s_models_free(fresh);
+        return BOLE_FAILED_PRECONDITION;
+    }
+    fresh->refs = 1;
+    pthread_mutex_lock(&daemon->models_lock);
+    daemon->models = fresh;
+    pthread_mutex_unlock(&daemon->models_lock);
+    bole_models_release(daemon, &old);
     return BOLE_OK;
+}
+
+bole_models_t *bole_models_acquire(bole_daemon_t *daemon)
+{
+    pthread_mutex_lock(&daemon->models_lock);
+    bole_models_t *models = daemon->models;
+    if (models)
+        models->refs++;
+    pthread_mutex_unlock(&daemon->models_lock);
+    return models;
+}
+
+void bole_models_release(bole_daemon_t *daemon, bole_models_t **models)
+{
+    if (!models || !*models)
+        return;
+    pthread_mutex_lock(&daemon->models_lock);
+    int last = --(*models)->refs == 0;
+    pthread_mutex_unlock(&daemon->models_lock);
+    if (last)
+        s_models_free(*models);
+    *models = NULL;
+}
+
+int bole_call_defer(bole_call_t *call, bole_defer_fn fn, void *arg)
+{
+    bole_deferred_t *d = ARENA_NEW(call->arena, bole_deferred_t);
+    if (!d)
+        return -1;
+    d->fn = fn;
+    d->arg = arg;
+    if (!call->deferred_tail)
+        call->deferred_tail = &call->deferred;
+    *call->deferred_tail = d;
+    call->deferred_tail = &d->next;
+    return 0;
 }

@@ -1,12 +1,19 @@
 /*
  * daemon.h - the state one boled process holds, and the call context a
  * handler receives. Handlers see the store, the models and the stats through
- * this struct; they never see sockets (the server owns those) or SQL (the
+ * these structs; they never see sockets (the server owns those) or SQL (the
  * store owns that).
+ *
+ * Threads: the server thread does socket I/O only; reader threads run read
+ * handlers concurrently; one writer thread runs write handlers in batches
+ * that share one commit (group commit). Each thread has its own store
+ * connection and arena; shared in-memory state (catalog, indexes, models)
+ * does its own locking.
  */
 #ifndef BOLE_DAEMON_H
 #define BOLE_DAEMON_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,35 +26,71 @@
 
 typedef struct bole_model bole_model_t;
 
+/* The model files loaded together; replaced as a whole on reload. A request
+ * holds a reference for its whole run, so a reload never pulls a model out
+ * from under it. */
+typedef struct {
+    bole_model_t *model;    /* Embedding model. */
+    int refs;               /* Holders: the daemon's current pointer + requests. */
+} bole_models_t;
+
 typedef struct {
     bole_config_t config;       /* Settings after flags and config file. */
-    bole_store_t *store;        /* Durable state. */
-    bole_model_t *model;        /* Embedding model; NULL if none is loaded. */
+    bole_store_t *store;        /* Writer connection (schema owner). */
     bole_stats_t *stats;        /* Per-method counters, slot = Request body case. */
     int64_t started_ms;         /* Wall clock at start, Unix ms. */
     uint64_t events_published;  /* Events sent on the PUB socket. */
-    int draining;               /* 1 once shutdown began: Health says DRAINING. */
+    volatile int draining;      /* 1 once shutdown began: Health says DRAINING. */
+    pthread_mutex_t models_lock;/* Guards models and every refs count. */
+    bole_models_t *models;      /* Current models; NULL before the first load. */
 } bole_daemon_t;
+
+/* A deferred action runs only after the request's batch committed. */
+typedef void (*bole_defer_fn)(bole_daemon_t *daemon, void *arg);
+typedef struct bole_deferred {
+    struct bole_deferred *next;
+    bole_defer_fn fn;
+    void *arg;                  /* Arena memory or owned by fn. */
+} bole_deferred_t;
 
 /* Everything one request's handler may use. The response and everything it
  * points to must come from the arena; the server frees it after sending. */
 typedef struct {
     bole_daemon_t *daemon;
+    bole_store_t *store;            /* This thread's connection. */
+    bole_models_t *models;          /* Held for the whole call. */
     bole_arena_t *arena;
     const Bole__Request *request;   /* Decoded and generically validated. */
     Bole__Response *response;       /* Handler sets body_case and the body. */
     char *err;                      /* Message for a non-OK status. */
     size_t errlen;
+    bole_deferred_t *deferred;      /* Run after commit, in order. */
+    bole_deferred_t **deferred_tail;
 } bole_call_t;
 
 typedef bole_status_t (*bole_handler_fn)(bole_call_t *call);
 
+typedef enum {
+    BOLE_METHOD_READ,       /* Runs on a reader thread, concurrently. */
+    BOLE_METHOD_WRITE       /* Runs on the writer thread inside a group commit. */
+} bole_method_kind_t;
+
 /* Runs the handler for the request's method (UNIMPLEMENTED if none yet). */
 bole_status_t bole_dispatch(bole_call_t *call);
 
-/* Loads (or reloads) the model files from config.model_dir. On failure the
- * previous model stays in place and err says why. */
+/* Whether a method reads or writes (unknown methods count as reads). */
+bole_method_kind_t bole_method_kind(int body_case);
+
+/* Queues fn(arg) to run after the call's batch commits; -1 out of memory. */
+int bole_call_defer(bole_call_t *call, bole_defer_fn fn, void *arg);
+
+/* Loads (or reloads) the model files from config.model_dir and swaps them
+ * in. On failure the previous models stay in place and err says why. */
 bole_status_t bole_daemon_load_models(bole_daemon_t *daemon, char *err, size_t errlen);
+/* Takes a reference to the current models (NULL if none). */
+bole_models_t *bole_models_acquire(bole_daemon_t *daemon);
+/* Drops a reference; frees the models when it was the last. NULL-safe. */
+void bole_models_release(bole_daemon_t *daemon, bole_models_t **models);
 
 /* Current wall-clock time in Unix milliseconds. */
 int64_t bole_now_ms(void);

@@ -13,12 +13,14 @@
 typedef struct {
     Bole__Request__BodyCase body;
     bole_handler_fn fn;
+    bole_method_kind_t kind;
 } method_t;
 
 static const method_t s_methods[] = {
-    {BOLE__REQUEST__BODY_HEALTH, bole_handle_health},
-    {BOLE__REQUEST__BODY_STATS, bole_handle_stats},
-    {BOLE__REQUEST__BODY_RELOAD_MODEL, bole_handle_reload_model},
+    {BOLE__REQUEST__BODY_HEALTH, bole_handle_health, BOLE_METHOD_READ},
+    {BOLE__REQUEST__BODY_STATS, bole_handle_stats, BOLE_METHOD_READ},
+    /* Reload is serialised with writes so no write sees two models. */
+    {BOLE__REQUEST__BODY_RELOAD_MODEL, bole_handle_reload_model, BOLE_METHOD_WRITE},
 };
 #define N_METHODS (sizeof s_methods / sizeof s_methods[0])
 
@@ -32,4 +34,12 @@ bole_status_t bole_dispatch(bole_call_t *call)
     snprintf(call->err, call->errlen, "%s is not implemented yet in this build",
              name ? name : "this method");
     return BOLE_UNIMPLEMENTED;
+}
+
+bole_method_kind_t bole_method_kind(int body_case)
+{
+    for (size_t i = 0; i < N_METHODS; i++)
+        if ((int)s_methods[i].body == body_case)
+            return s_methods[i].kind;
+    return BOLE_METHOD_READ;
 }

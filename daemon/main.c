@@ -3,6 +3,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,7 @@ int main(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     bole_log_parse_level(daemon.config.log_level, &bole_log_threshold);
     daemon.started_ms = bole_now_ms();
+    pthread_mutex_init(&daemon.models_lock, NULL);
     s_install_signals();
 
     char err[1024];
@@ -168,8 +170,8 @@ int main(int argc, char **argv)
         log_error("%s", err);
         goto done;
     }
-    log_info("model %s (dimension %d)", bole_model_version(daemon.model),
-             bole_model_dim(daemon.model));
+    log_info("model %s (dimension %d)", bole_model_version(daemon.models->model),
+             bole_model_dim(daemon.models->model));
 
     server = bole_server_new(&daemon, err, sizeof err);
     if (!server) {
@@ -182,7 +184,8 @@ int main(int argc, char **argv)
 done:
     bole_server_destroy(&server);
     bole_store_close(&daemon.store);
-    bole_model_destroy(&daemon.model);
+    bole_models_release(&daemon, &daemon.models);
+    pthread_mutex_destroy(&daemon.models_lock);
     bole_stats_destroy(&daemon.stats);
     log_info("boled stopped (exit status %d)", status);
     return status;

@@ -1,13 +1,23 @@
 /*
  * server.c - see server.h.
  *
- * Envelope handling: a REQ client's message reaches the ROUTER as
+ * Threads. The server thread owns both sockets (ZeroMQ sockets are not
+ * thread-safe): it receives, decodes and validates, and queues each request
+ * as a job. Read jobs go to a pool of reader threads; write jobs go to one
+ * writer thread, which takes every write waiting and runs them in one SQLite
+ * transaction (each in a savepoint), so concurrent writers share one fsync
+ * and none is acknowledged before its commit. Finished jobs come back on a
+ * completion queue; an eventfd in the poll set wakes the server thread to
+ * send them. No extra ZeroMQ hop sits on the request path.
+ *
+ * Envelope: a REQ client's message reaches the ROUTER as
  * [identity][empty delimiter][payload]; a DEALER may omit the delimiter. We
  * answer with the same envelope. Exactly one payload frame is accepted.
- * Signal handlers only set flags; the loop polls with a short timeout and
- * acts on them (an EINTR from zmq_poll brings us back at once).
+ *
+ * Signals only set flags; the loop polls with a short timeout and acts on
+ * them. On shutdown it answers everything already received, then stops.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 #include "server.h"
 
 #include <errno.h>
@@ -15,17 +25,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <zmq.h>
 
 #include "log.h"
 #include "protocol.h"
+#include "queue.h"
 
 #define MAX_FRAMES      8       /* identity + delimiter + payload, with room to spare */
 #define POLL_MS         100     /* timer period for flags and periodic work */
-#define BATCH           256     /* messages handled per wake-up before re-polling */
+#define RECV_BATCH      256     /* messages taken per wake-up before re-polling */
+#define WRITE_BATCH     512     /* writes sharing one commit at most */
 #define LINGER_MS       2000    /* time given to last replies on close */
-#define ARENA_LIMIT     (256u << 20)
+#define ARENA_LIMIT     (512u << 20)
+#define N_READERS       2       /* one per core on the target machine */
 
 static volatile sig_atomic_t s_shutdown_requested;
 static volatile sig_atomic_t s_reload_requested;
@@ -33,12 +48,39 @@ static volatile sig_atomic_t s_reload_requested;
 void bole_server_request_shutdown(void) { s_shutdown_requested = 1; }
 void bole_server_request_reload(void) { s_reload_requested = 1; }
 
+/* One request from receipt to reply. */
+typedef struct {
+    bole_queue_item_t link;     /* First: queue linkage. */
+    zmq_msg_t identity;         /* Routing frame of the peer. */
+    int delimited;              /* Reply with an empty delimiter frame. */
+    Bole__Request *request;     /* Decoded; NULL if decoding failed. */
+    int slot;                   /* Stats slot (body case; 0 invalid). */
+    uint64_t received_us;       /* For the latency figure. */
+    bole_status_t status;       /* Result. */
+    uint8_t *reply;             /* Packed bole.Response (malloc). */
+    size_t reply_len;
+} job_t;
+
+typedef struct bole_server bole_server_t;
+
+typedef struct {
+    bole_server_t *server;
+    pthread_t thread;
+    bole_store_t *store;        /* This thread's connection. */
+    bole_arena_t arena;
+    int started;
+} worker_t;
+
 struct bole_server {
     bole_daemon_t *daemon;
-    void *zmq;          /* ZeroMQ context. */
-    void *router;       /* Requests. */
-    void *pub;          /* Events. */
-    bole_arena_t arena; /* Per-request memory, reset after each reply. */
+    void *zmq;                  /* ZeroMQ context. */
+    void *router;               /* Requests. */
+    void *pub;                  /* Events. */
+    int wake_fd;                /* eventfd: completions are waiting. */
+    bole_queue_t reads, writes, done;
+    worker_t readers[N_READERS];
+    worker_t writer;
+    size_t in_flight;           /* Jobs queued or running (server thread only). */
 };
 
 static void *s_bind(void *zmq, int type, const char *endpoint, long max_message,
@@ -63,99 +105,225 @@ static void *s_bind(void *zmq, int type, const char *endpoint, long max_message,
     return sock;
 }
 
-bole_server_t *bole_server_new(bole_daemon_t *daemon, char *err, size_t errlen)
+/* ---- running jobs (reader and writer threads) ----------------------------- */
+
+/* Packs response into job->reply; on failure the job says INTERNAL. */
+static void s_pack(job_t *job, Bole__Response *response)
 {
-    bole_server_t *server = calloc(1, sizeof *server);
-    if (!server) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
+    size_t size = bole__response__get_packed_size(response);
+    job->reply = malloc(size ? size : 1);
+    if (!job->reply) {
+        Bole__Response fallback = BOLE__RESPONSE__INIT;
+        fallback.id = response->id;
+        fallback.status = BOLE__STATUS_CODE__INTERNAL;
+        fallback.error = "out of memory while encoding the response";
+        size = bole__response__get_packed_size(&fallback);
+        job->reply = malloc(size);
+        if (!job->reply) {
+            job->reply_len = 0;
+            return;
+        }
+        bole__response__pack(&fallback, job->reply);
+        job->reply_len = size;
+        job->status = BOLE_INTERNAL;
+        return;
     }
-    server->daemon = daemon;
-    bole_arena_init(&server->arena, ARENA_LIMIT);
-    server->zmq = zmq_ctx_new();
-    if (!server->zmq) {
-        snprintf(err, errlen, "zmq_ctx_new: %s", zmq_strerror(zmq_errno()));
-        goto fail;
+    job->reply_len = bole__response__pack(response, job->reply);
+}
+
+static void s_fill_error(Bole__Response *response, bole_status_t st, char *err)
+{
+    response->status = (Bole__StatusCode)st;
+    if (st != BOLE_OK) {
+        response->body_case = BOLE__RESPONSE__BODY__NOT_SET;
+        response->error = err;
     }
-    server->router = s_bind(server->zmq, ZMQ_ROUTER, daemon->config.listen,
-                            daemon->config.max_message_size, err, errlen);
-    if (!server->router)
-        goto fail;
-    server->pub = s_bind(server->zmq, ZMQ_PUB, daemon->config.events, 0, err, errlen);
-    if (!server->pub)
-        goto fail;
-    return server;
-fail:
-    bole_server_destroy(&server);
+}
+
+static void s_complete(bole_server_t *server, job_t *job)
+{
+    bole_stats_record(server->daemon->stats, job->slot,
+                      bole_monotonic_us() - job->received_us, job->status != BOLE_OK);
+    if (job->status != BOLE_OK)
+        log_debug("request %s: %s", job->slot ? bole_protocol_method_name(job->slot) : "(invalid)",
+                  bole_status_text(job->status));
+    bole_protocol_free_request(&job->request);
+    bole_queue_push(&server->done, &job->link);
+    uint64_t one = 1;
+    ssize_t w = write(server->wake_fd, &one, sizeof one);
+    (void)w; /* A full eventfd counter still wakes the poller. */
+}
+
+static void *s_reader_main(void *arg)
+{
+    worker_t *w = arg;
+    bole_server_t *server = w->server;
+    bole_queue_item_t *item;
+    while ((item = bole_queue_pop(&server->reads)) != NULL) {
+        job_t *job = (job_t *)item;
+        char err[1024] = "";
+        Bole__Response response = BOLE__RESPONSE__INIT;
+        response.id = job->request->id;
+        bole_call_t call = {
+            .daemon = server->daemon,
+            .store = w->store,
+            .models = bole_models_acquire(server->daemon),
+            .arena = &w->arena,
+            .request = job->request,
+            .response = &response,
+            .err = err,
+            .errlen = sizeof err,
+        };
+        job->status = bole_dispatch(&call);
+        s_fill_error(&response, job->status, err);
+        s_pack(job, &response);
+        bole_models_release(server->daemon, &call.models);
+        bole_arena_reset(&w->arena);
+        s_complete(server, job);
+    }
     return NULL;
 }
 
-void bole_server_destroy(bole_server_t **server)
+/* Runs a batch of writes in one transaction; see the file comment. */
+static void s_run_write_batch(worker_t *w, job_t **jobs, size_t n)
 {
-    if (!server || !*server)
-        return;
-    bole_server_t *s = *server;
-    if (s->router)
-        zmq_close(s->router);
-    if (s->pub)
-        zmq_close(s->pub);
-    if (s->zmq)
-        zmq_ctx_term(s->zmq);
-    bole_arena_free(&s->arena);
-    free(s);
-    *server = NULL;
-}
-
-/* Builds the response for one payload; returns the status it carries. */
-static bole_status_t s_process(bole_server_t *server, const void *payload, size_t len,
-                               Bole__Response *response, int *slot, char *err, size_t errlen)
-{
-    Bole__Request *request = NULL;
-    uint64_t id = 0;
-    bole_status_t st = bole_protocol_decode(payload, len, &request, &id, err, errlen);
-    response->id = id;
-    *slot = 0;
-    if (st != BOLE_OK)
-        return st;
-    *slot = (int)request->body_case;
-    bole_call_t call = {
-        .daemon = server->daemon,
-        .arena = &server->arena,
-        .request = request,
-        .response = response,
-        .err = err,
-        .errlen = errlen,
-    };
-    st = bole_dispatch(&call);
-    if (st != BOLE_OK)
-        response->body_case = BOLE__RESPONSE__BODY__NOT_SET;
-    bole_protocol_free_request(&request);
-    return st;
-}
-
-static void s_reply(bole_server_t *server, zmq_msg_t *identity, int delimited,
-                    const Bole__Response *response)
-{
-    size_t size = bole__response__get_packed_size(response);
-    zmq_msg_t out;
-    if (zmq_msg_init_size(&out, size) != 0) {
-        log_error("cannot allocate a %zu-byte reply", size);
-        return;
+    bole_server_t *server = w->server;
+    bole_daemon_t *daemon = server->daemon;
+    Bole__Response *responses = bole_arena_array(&w->arena, n, sizeof *responses);
+    bole_call_t *calls = bole_arena_array(&w->arena, n, sizeof *calls);
+    char (*errs)[1024] = bole_arena_array(&w->arena, n, 1024);
+    char batch_err[1024] = "";
+    bole_status_t batch_st = BOLE_OK;
+    if (!responses || !calls || !errs) {
+        batch_st = BOLE_INTERNAL;
+        snprintf(batch_err, sizeof batch_err, "out of memory for a batch of %zu writes", n);
+    } else {
+        batch_st = bole_store_batch_begin(w->store, batch_err, sizeof batch_err);
     }
-    bole__response__pack(response, zmq_msg_data(&out));
-    /* ROUTER drops replies to peers that left; that is fine. */
-    zmq_msg_send(identity, server->router, ZMQ_SNDMORE);
-    if (delimited)
+    bole_models_t *models = bole_models_acquire(daemon);
+    for (size_t i = 0; i < n && batch_st == BOLE_OK; i++) {
+        bole__response__init(&responses[i]);
+        responses[i].id = jobs[i]->request->id;
+        errs[i][0] = '\0';
+        calls[i] = (bole_call_t){
+            .daemon = daemon,
+            .store = w->store,
+            .models = models,
+            .arena = &w->arena,
+            .request = jobs[i]->request,
+            .response = &responses[i],
+            .err = errs[i],
+            .errlen = sizeof errs[i],
+        };
+        bole_status_t st = bole_store_item_begin(w->store, errs[i], sizeof errs[i]);
+        if (st == BOLE_OK)
+            st = bole_dispatch(&calls[i]);
+        bole_store_item_end(w->store, st == BOLE_OK);
+        jobs[i]->status = st;
+    }
+    if (batch_st == BOLE_OK)
+        batch_st = bole_store_batch_commit(w->store, batch_err, sizeof batch_err);
+    else
+        bole_store_batch_rollback(w->store);
+    if (batch_st != BOLE_OK)
+        log_warn("write batch of %zu not committed: %s", n, batch_err);
+
+    for (size_t i = 0; i < n; i++) {
+        if (batch_st != BOLE_OK) {
+            /* Nothing of the batch is durable: nobody gets an OK. */
+            Bole__Response failed = BOLE__RESPONSE__INIT;
+            failed.id = jobs[i]->request->id;
+            jobs[i]->status = batch_st == BOLE_INTERNAL ? BOLE_INTERNAL : BOLE_UNAVAILABLE;
+            s_fill_error(&failed, jobs[i]->status, batch_err);
+            s_pack(jobs[i], &failed);
+            continue;
+        }
+        if (jobs[i]->status == BOLE_OK)
+            for (bole_deferred_t *d = calls[i].deferred; d; d = d->next)
+                d->fn(daemon, d->arg);
+        s_fill_error(&responses[i], jobs[i]->status, errs[i]);
+        s_pack(jobs[i], &responses[i]);
+    }
+    bole_models_release(daemon, &models);
+    bole_arena_reset(&w->arena);
+    for (size_t i = 0; i < n; i++)
+        s_complete(server, jobs[i]);
+}
+
+static void *s_writer_main(void *arg)
+{
+    worker_t *w = arg;
+    bole_server_t *server = w->server;
+    job_t *jobs[WRITE_BATCH];
+    for (;;) {
+        size_t n = 0;
+        bole_queue_item_t *item = bole_queue_pop_many(&server->writes, WRITE_BATCH, &n);
+        if (!item)
+            break;
+        for (size_t i = 0; i < n; i++, item = item->next)
+            jobs[i] = (job_t *)item;
+        s_run_write_batch(w, jobs, n);
+    }
+    return NULL;
+}
+
+/* ---- the server thread ---------------------------------------------------- */
+
+static void s_free_reply(void *data, void *hint)
+{
+    (void)hint;
+    free(data);
+}
+
+static void s_send_reply(bole_server_t *server, job_t *job)
+{
+    zmq_msg_send(&job->identity, server->router, ZMQ_SNDMORE);
+    if (job->delimited)
         zmq_send(server->router, "", 0, ZMQ_SNDMORE);
-    if (zmq_msg_send(&out, server->router, 0) < 0) {
-        log_debug("reply not sent: %s", zmq_strerror(zmq_errno()));
-        zmq_msg_close(&out);
+    zmq_msg_t out;
+    if (job->reply && zmq_msg_init_data(&out, job->reply, job->reply_len, s_free_reply,
+                                        NULL) == 0) {
+        job->reply = NULL; /* Owned by ZeroMQ now. */
+        if (zmq_msg_send(&out, server->router, 0) < 0)
+            zmq_msg_close(&out);
+    } else {
+        zmq_send(server->router, "", 0, 0);
+    }
+    free(job->reply);
+    zmq_msg_close(&job->identity);
+    free(job);
+}
+
+static void s_flush_done(bole_server_t *server)
+{
+    uint64_t count;
+    ssize_t r = read(server->wake_fd, &count, sizeof count);
+    (void)r; /* EAGAIN just means nothing new; the queue is the truth. */
+    bole_queue_item_t *item = bole_queue_take_all(&server->done);
+    while (item) {
+        bole_queue_item_t *next = item->next;
+        s_send_reply(server, (job_t *)item);
+        server->in_flight--;
+        item = next;
     }
 }
 
-/* Receives one whole multipart message and answers it. Returns 0 when a
- * message was handled, 1 when none was waiting, -1 on a socket error. */
-static int s_handle_one(bole_server_t *server)
+/* Answers a request that never reached a handler (undecodable or bad envelope). */
+static void s_reject(bole_server_t *server, job_t *job, uint64_t id, bole_status_t st,
+                     char *err)
+{
+    Bole__Response response = BOLE__RESPONSE__INIT;
+    response.id = id;
+    job->status = st;
+    s_fill_error(&response, st, err);
+    s_pack(job, &response);
+    bole_stats_record(server->daemon->stats, 0, bole_monotonic_us() - job->received_us, 1);
+    s_send_reply(server, job);
+}
+
+/* Receives one whole multipart message and queues or answers it. Returns 0
+ * when a message was handled, 1 when none was waiting, -1 on a socket error. */
+static int s_receive_one(bole_server_t *server)
 {
     zmq_msg_t frames[MAX_FRAMES];
     int n = 0, extra = 0, more = 1;
@@ -181,39 +349,44 @@ static int s_handle_one(bole_server_t *server)
             n++;
         }
     }
-    uint64_t started = bole_monotonic_us();
-    char err[1024] = "";
-    Bole__Response response;
-    bole__response__init(&response);
-    int slot = 0;
-    bole_status_t st;
-
+    job_t *job = calloc(1, sizeof *job);
+    if (!job) {
+        for (int i = 0; i < n; i++)
+            zmq_msg_close(&frames[i]);
+        log_error("out of memory: request dropped");
+        return 0;
+    }
+    job->received_us = bole_monotonic_us();
+    zmq_msg_init(&job->identity);
+    zmq_msg_move(&job->identity, &frames[0]);
     /* frames[0] is the peer identity; then an optional empty delimiter. */
-    int delimited = n >= 3 && zmq_msg_size(&frames[1]) == 0;
-    int first_payload = delimited ? 2 : 1;
+    job->delimited = n >= 3 && zmq_msg_size(&frames[1]) == 0;
+    int first_payload = job->delimited ? 2 : 1;
     int payloads = n - first_payload + extra;
+    char err[1024] = "";
+    uint64_t id = 0;
+    bole_status_t st;
     if (payloads != 1) {
         snprintf(err, sizeof err, "expected exactly one frame holding a bole.Request, got %d",
                  payloads);
         st = BOLE_INVALID_ARGUMENT;
     } else {
-        st = s_process(server, zmq_msg_data(&frames[first_payload]),
-                       zmq_msg_size(&frames[first_payload]), &response, &slot, err,
-                       sizeof err);
+        st = bole_protocol_decode(zmq_msg_data(&frames[first_payload]),
+                                  zmq_msg_size(&frames[first_payload]), &job->request, &id,
+                                  err, sizeof err);
     }
-    response.status = (Bole__StatusCode)st;
-    if (st != BOLE_OK) {
-        response.error = err;
-        const char *method = slot ? bole_protocol_method_name(slot) : "(invalid)";
-        log_debug("request %llu %s: %s: %s", (unsigned long long)response.id,
-                  method ? method : "?", bole_status_text(st), err);
-    }
-    s_reply(server, &frames[0], delimited, &response);
     for (int i = 0; i < n; i++)
         zmq_msg_close(&frames[i]);
-    bole_arena_reset(&server->arena);
-    bole_stats_record(server->daemon->stats, slot, bole_monotonic_us() - started,
-                      st != BOLE_OK);
+    if (st != BOLE_OK) {
+        s_reject(server, job, id, st, err);
+        return 0;
+    }
+    job->slot = (int)job->request->body_case;
+    server->in_flight++;
+    if (bole_method_kind(job->slot) == BOLE_METHOD_WRITE)
+        bole_queue_push(&server->writes, &job->link);
+    else
+        bole_queue_push(&server->reads, &job->link);
     return 0;
 }
 
@@ -229,34 +402,149 @@ static void s_periodic(bole_server_t *server)
     }
 }
 
+static int s_start_worker(bole_server_t *server, worker_t *w, void *(*fn)(void *), int reader,
+                          char *err, size_t errlen)
+{
+    w->server = server;
+    bole_arena_init(&w->arena, ARENA_LIMIT);
+    bole_store_options_t options = {
+        .synchronous_full = strcmp(server->daemon->config.synchronous, "full") == 0,
+        .reader = reader,
+    };
+    if (bole_store_open(&w->store, server->daemon->config.db, &options, err, errlen) != BOLE_OK)
+        return -1;
+    if (pthread_create(&w->thread, NULL, fn, w) != 0) {
+        snprintf(err, errlen, "cannot start a worker thread");
+        bole_store_close(&w->store);
+        return -1;
+    }
+    w->started = 1;
+    return 0;
+}
+
+bole_server_t *bole_server_new(bole_daemon_t *daemon, char *err, size_t errlen)
+{
+    bole_server_t *server = calloc(1, sizeof *server);
+    if (!server) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    server->daemon = daemon;
+    server->wake_fd = -1;
+    bole_queue_init(&server->reads);
+    bole_queue_init(&server->writes);
+    bole_queue_init(&server->done);
+    server->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (server->wake_fd < 0) {
+        snprintf(err, errlen, "eventfd: %s", strerror(errno));
+        goto fail;
+    }
+    server->zmq = zmq_ctx_new();
+    if (!server->zmq) {
+        snprintf(err, errlen, "zmq_ctx_new: %s", zmq_strerror(zmq_errno()));
+        goto fail;
+    }
+    server->router = s_bind(server->zmq, ZMQ_ROUTER, daemon->config.listen,
+                            daemon->config.max_message_size, err, errlen);
+    if (!server->router)
+        goto fail;
+    server->pub = s_bind(server->zmq, ZMQ_PUB, daemon->config.events, 0, err, errlen);
+    if (!server->pub)
+        goto fail;
+    for (int i = 0; i < N_READERS; i++)
+        if (s_start_worker(server, &server->readers[i], s_reader_main, 1, err, errlen) != 0)
+            goto fail;
+    if (s_start_worker(server, &server->writer, s_writer_main, 0, err, errlen) != 0)
+        goto fail;
+    return server;
+fail:
+    bole_server_destroy(&server);
+    return NULL;
+}
+
+static void s_stop_worker(worker_t *w)
+{
+    if (w->started)
+        pthread_join(w->thread, NULL);
+    w->started = 0;
+    bole_store_close(&w->store);
+    bole_arena_free(&w->arena);
+}
+
+void bole_server_destroy(bole_server_t **server)
+{
+    if (!server || !*server)
+        return;
+    bole_server_t *s = *server;
+    bole_queue_close(&s->reads);
+    bole_queue_close(&s->writes);
+    for (int i = 0; i < N_READERS; i++)
+        s_stop_worker(&s->readers[i]);
+    s_stop_worker(&s->writer);
+    /* Replies nobody will send any more. */
+    bole_queue_item_t *item = bole_queue_take_all(&s->done);
+    while (item) {
+        bole_queue_item_t *next = item->next;
+        job_t *job = (job_t *)item;
+        zmq_msg_close(&job->identity);
+        free(job->reply);
+        free(job);
+        item = next;
+    }
+    if (s->router)
+        zmq_close(s->router);
+    if (s->pub)
+        zmq_close(s->pub);
+    if (s->zmq)
+        zmq_ctx_term(s->zmq);
+    if (s->wake_fd >= 0)
+        close(s->wake_fd);
+    bole_queue_free(&s->reads);
+    bole_queue_free(&s->writes);
+    bole_queue_free(&s->done);
+    free(s);
+    *server = NULL;
+}
+
 int bole_server_run(bole_server_t *server)
 {
-    log_info("serving requests on %s, events on %s", server->daemon->config.listen,
-             server->daemon->config.events);
-    zmq_pollitem_t items[] = {{server->router, 0, ZMQ_POLLIN, 0}};
+    log_info("serving requests on %s, events on %s (%d readers, 1 writer)",
+             server->daemon->config.listen, server->daemon->config.events, N_READERS);
+    zmq_pollitem_t items[] = {
+        {server->router, 0, ZMQ_POLLIN, 0},
+        {NULL, server->wake_fd, ZMQ_POLLIN, 0},
+    };
+    int status = 0;
     while (!s_shutdown_requested) {
-        int rc = zmq_poll(items, 1, POLL_MS);
+        int rc = zmq_poll(items, 2, POLL_MS);
         if (rc < 0 && zmq_errno() != EINTR) {
             log_error("poll failed: %s", zmq_strerror(zmq_errno()));
-            return -1;
+            status = -1;
+            break;
         }
+        if (rc > 0 && (items[1].revents & ZMQ_POLLIN))
+            s_flush_done(server);
         if (rc > 0 && (items[0].revents & ZMQ_POLLIN)) {
-            for (int i = 0; i < BATCH; i++) {
-                int got = s_handle_one(server);
+            for (int i = 0; i < RECV_BATCH; i++) {
+                int got = s_receive_one(server);
                 if (got < 0)
-                    return -1;
-                if (got > 0)
+                    status = -1;
+                if (got != 0)
                     break;
             }
         }
         s_periodic(server);
     }
-    /* Drain: answer everything that already arrived, then stop. */
+    /* Drain: take what already arrived, then wait for every answer. */
     server->daemon->draining = 1;
-    int answered = 0;
-    while (s_handle_one(server) == 0)
-        answered++;
-    log_info("shutting down: answered %d queued request%s", answered,
-             answered == 1 ? "" : "s");
-    return 0;
+    int taken = 0;
+    while (status == 0 && s_receive_one(server) == 0)
+        taken++;
+    while (server->in_flight > 0) {
+        zmq_pollitem_t wake = {NULL, server->wake_fd, ZMQ_POLLIN, 0};
+        zmq_poll(&wake, 1, POLL_MS);
+        s_flush_done(server);
+    }
+    log_info("shutting down: %d queued request%s answered", taken, taken == 1 ? "" : "s");
+    return status;
 }

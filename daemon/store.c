@@ -183,6 +183,17 @@ bole_status_t bole_store_open(bole_store_t **out, const char *path,
     if (st != BOLE_OK)
         goto fail;
 
+    if (options && options->reader) {
+        /* Readers never migrate; they see what the writer committed. */
+        st = s_exec(store->db, "PRAGMA query_only=ON", err, errlen);
+        if (st != BOLE_OK)
+            goto fail;
+        long long v = 0;
+        s_query_int(store->db, "PRAGMA user_version", &v);
+        store->version = (int)v;
+        *out = store;
+        return BOLE_OK;
+    }
     int target = options && options->target_version > 0 ? options->target_version
                                                           : N_MIGRATIONS;
     if (target > N_MIGRATIONS)
@@ -262,4 +273,35 @@ bole_status_t bole_store_check(bole_store_t *store, char *err, size_t errlen)
     }
     sqlite3_finalize(stmt);
     return st;
+}
+
+bole_status_t bole_store_batch_begin(bole_store_t *store, char *err, size_t errlen)
+{
+    return s_exec(store->db, "BEGIN IMMEDIATE", err, errlen);
+}
+
+bole_status_t bole_store_item_begin(bole_store_t *store, char *err, size_t errlen)
+{
+    return s_exec(store->db, "SAVEPOINT item", err, errlen);
+}
+
+void bole_store_item_end(bole_store_t *store, int keep)
+{
+    if (!keep)
+        sqlite3_exec(store->db, "ROLLBACK TO item", NULL, NULL, NULL);
+    sqlite3_exec(store->db, "RELEASE item", NULL, NULL, NULL);
+}
+
+bole_status_t bole_store_batch_commit(bole_store_t *store, char *err, size_t errlen)
+{
+    bole_status_t st = s_exec(store->db, "COMMIT", err, errlen);
+    if (st != BOLE_OK)
+        bole_store_batch_rollback(store);
+    return st;
+}
+
+void bole_store_batch_rollback(bole_store_t *store)
+{
+    if (!sqlite3_get_autocommit(store->db))
+        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 }

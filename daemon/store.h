@@ -24,6 +24,7 @@ typedef struct bole_store bole_store_t;
 typedef struct {
     int synchronous_full;   /* 1: fsync at every commit (power-cut safe). */
     int target_version;     /* Migrate only up to this version (0: latest). Tests use it. */
+    int reader;             /* 1: a read-only connection for a reader thread (no migrations). */
 } bole_store_options_t;
 
 typedef struct {
@@ -53,6 +54,19 @@ int bole_store_latest_schema_version(void);
 /* Record counts for Stats. */
 bole_status_t bole_store_counts(bole_store_t *store, bole_store_counts_t *out /* OUT */,
                                 char *err, size_t errlen);
+
+/*
+ * Group commit. The writer thread runs many requests in one transaction:
+ * batch_begin, then per request item_begin ... item_end(keep), then
+ * batch_commit. A request whose item_end has keep = 0 is rolled back alone;
+ * nothing is durable (and nothing may be acknowledged) before batch_commit
+ * returns BOLE_OK. If batch_commit fails, the whole batch is rolled back.
+ */
+bole_status_t bole_store_batch_begin(bole_store_t *store, char *err, size_t errlen);
+bole_status_t bole_store_item_begin(bole_store_t *store, char *err, size_t errlen);
+void bole_store_item_end(bole_store_t *store, int keep);
+bole_status_t bole_store_batch_commit(bole_store_t *store, char *err, size_t errlen);
+void bole_store_batch_rollback(bole_store_t *store);
 
 /* Runs SQLite's integrity check; BOLE_OK when the file is sound. */
 bole_status_t bole_store_check(bole_store_t *store, char *err, size_t errlen);

@@ -1,0 +1,231 @@
+/* test_bad_input.c — every kind of bad input gets a clear status (or, when
+ * oversized, is dropped) and the daemon goes on serving. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "integration/harness.h"
+
+static harness_t *s_h;
+
+/* The daemon still answers Health, on a brand-new client. */
+static void s_still_serving(const char *after)
+{
+    bole_client_t *c = harness_client(s_h, 5000);
+    int ok = c != NULL && harness_health_ok(c);
+    if (!ok)
+        fprintf(stderr, "daemon stopped answering after: %s\n", after);
+    CHECK(ok);
+    bole_client_destroy(&c);
+}
+
+/* Send raw bytes, decode the reply. Returns the Response (caller frees) or
+ * NULL after a failed check. */
+static Bole__Response *s_raw(bole_client_t *c, const void *buf, size_t len)
+{
+    void *reply = NULL;
+    size_t reply_len = 0;
+    Bole__Response *resp;
+    int rc = bole_client_call_raw(c, buf, len, &reply, &reply_len);
+
+    CHECK_EQ_INT(rc, BOLE_OK);
+    if (rc != BOLE_OK)
+        return NULL;
+    resp = bole__response__unpack(NULL, reply_len, reply);
+    free(reply);
+    CHECK_NOT_NULL(resp);
+    return resp;
+}
+
+static void test_malformed(bole_client_t *c)
+{
+    /* An unterminated varint tag, then a length-delimited field (10: health)
+     * claiming 5 bytes with 1 present. */
+    static const uint8_t bad1[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                    0xff, 0xff, 0xff, 0xff };
+    static const uint8_t bad2[] = { 0x08, 0x01, 0x10, 0x01, 0x52, 0x05, 0x01 };
+    static const uint8_t bad3[] = "this is not a protobuf message";
+    const struct { const uint8_t *b; size_t n; } cases[] = {
+        { bad1, sizeof bad1 }, { bad2, sizeof bad2 }, { bad3, sizeof bad3 - 1 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        Bole__Response *r = s_raw(c, cases[i].b, cases[i].n);
+        if (r != NULL) {
+            CHECK_EQ_UINT(r->id, 0);
+            CHECK_EQ_INT(r->status, BOLE__STATUS_CODE__INVALID_ARGUMENT);
+            CHECK_CONTAINS(r->error, "decode");
+            bole_response_free(r);
+        }
+        s_still_serving("malformed bytes");
+    }
+}
+
+static void test_empty_frame(bole_client_t *c)
+{
+    Bole__Response *r = s_raw(c, NULL, 0);
+    if (r != NULL) {
+        CHECK_EQ_INT(r->status, BOLE__STATUS_CODE__INVALID_ARGUMENT);
+        CHECK_CONTAINS(r->error, "empty");
+        bole_response_free(r);
+    }
+    s_still_serving("empty frame");
+}
+
+static void test_oversized(void)
+{
+    size_t len = 4u * 1024 * 1024;
+    uint8_t *big = malloc(len);
+    bole_client_t *c = harness_client(s_h, 1500);
+    void *reply = NULL;
+    size_t reply_len = 0;
+
+    REQUIRE(big != NULL && c != NULL);
+    /* A syntactically plausible start (id=1, api_version=1, a huge
+     * client_token), then filler: the size alone must get it dropped. */
+    memset(big, 'x', len);
+    big[0] = 0x08; big[1] = 0x01; big[2] = 0x10; big[3] = 0x01;
+    CHECK_EQ_INT(bole_client_call_raw(c, big, len, &reply, &reply_len), BOLE_ETIMEOUT);
+    CHECK_NULL(reply);
+    CHECK_EQ_UINT(bole_client_resets(c), 1);
+    free(big);
+    s_still_serving("a 4 MiB message");
+    /* The reset client is usable again too. */
+    bole_client_set_timeout(c, 5000);
+    CHECK(harness_health_ok(c));
+    bole_client_destroy(&c);
+}
+
+static void test_unknown_method(bole_client_t *c)
+{
+    /* id=1, api_version=1, then field 99 (length-delimited, empty): a
+     * oneof case this server does not know. Tag = 99 << 3 | 2 = 794. */
+    static const uint8_t msg[] = { 0x08, 0x01, 0x10, 0x01, 0x9a, 0x06, 0x00 };
+    Bole__Response *r = s_raw(c, msg, sizeof msg);
+    if (r != NULL) {
+        CHECK_EQ_UINT(r->id, 1);
+        CHECK_EQ_INT(r->status, BOLE__STATUS_CODE__UNIMPLEMENTED);
+        CHECK_CONTAINS(r->error, "99");
+        bole_response_free(r);
+    }
+    s_still_serving("an unknown method");
+
+    /* No body at all. */
+    static const uint8_t nobody[] = { 0x08, 0x02, 0x10, 0x01 };
+    r = s_raw(c, nobody, sizeof nobody);
+    if (r != NULL) {
+        CHECK_EQ_UINT(r->id, 2);
+        CHECK(r->status == BOLE__STATUS_CODE__INVALID_ARGUMENT
+              || r->status == BOLE__STATUS_CODE__UNIMPLEMENTED);
+        CHECK(r->error[0] != '\0');
+        bole_response_free(r);
+    }
+    s_still_serving("a request without a method");
+}
+
+static void test_api_version(bole_client_t *c)
+{
+    const int versions[] = { 0, 2, 77 };
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+        Bole__Request req = BOLE__REQUEST__INIT;
+        Bole__HealthRequest body = BOLE__HEALTH_REQUEST__INIT;
+        uint8_t buf[64];
+        size_t len;
+        Bole__Response *r;
+
+        req.id = 1000 + i;
+        req.api_version = (Bole__ApiVersion)versions[i];
+        req.body_case = BOLE__REQUEST__BODY_HEALTH;
+        req.health = &body;
+        len = bole__request__pack(&req, buf);
+        r = s_raw(c, buf, len);
+        if (r != NULL) {
+            CHECK_EQ_UINT(r->id, 1000 + i);
+            CHECK_EQ_INT(r->status, BOLE__STATUS_CODE__INVALID_ARGUMENT);
+            CHECK_CONTAINS(r->error, "api_version");
+            bole_response_free(r);
+        }
+        s_still_serving("a wrong api_version");
+    }
+}
+
+/* match_for_need with an inline need. */
+static Bole__Response *s_match_inline(bole_client_t *c, float min_exp)
+{
+    Bole__Request req = BOLE__REQUEST__INIT;
+    Bole__MatchForNeedRequest m = BOLE__MATCH_FOR_NEED_REQUEST__INIT;
+    Bole__Need need = BOLE__NEED__INIT;
+    Bole__Response *r = NULL;
+
+    need.external_id = "nan-need";
+    need.title = "Welder";
+    need.min_experience_years = min_exp;
+    m.subject_case = BOLE__MATCH_FOR_NEED_REQUEST__SUBJECT_NEED;
+    m.need = &need;
+    req.body_case = BOLE__REQUEST__BODY_MATCH_FOR_NEED;
+    req.match_for_need = &m;
+    CHECK_EQ_INT(bole_client_call(c, &req, &r), BOLE_OK);
+    return r;
+}
+
+static void test_nan(bole_client_t *c)
+{
+    Bole__Response *r = s_match_inline(c, NAN);
+    if (r != NULL) {
+        CHECK_EQ_INT(r->status, BOLE__STATUS_CODE__INVALID_ARGUMENT);
+        CHECK(r->error[0] != '\0');
+        bole_response_free(r);
+    }
+    s_still_serving("a NaN float");
+    r = s_match_inline(c, INFINITY);
+    if (r != NULL) {
+        CHECK_EQ_INT(r->status, BOLE__STATUS_CODE__INVALID_ARGUMENT);
+        bole_response_free(r);
+    }
+    s_still_serving("an infinite float");
+}
+
+static void test_later_method(bole_client_t *c)
+{
+    Bole__Request req = BOLE__REQUEST__INIT;
+    Bole__MatchForNeedRequest m = BOLE__MATCH_FOR_NEED_REQUEST__INIT;
+    Bole__Response *r = NULL;
+
+    m.subject_case = BOLE__MATCH_FOR_NEED_REQUEST__SUBJECT_NEED_ID;
+    m.need_id = "n-1";
+    req.body_case = BOLE__REQUEST__BODY_MATCH_FOR_NEED;
+    req.match_for_need = &m;
+    CHECK_EQ_INT(bole_client_call(c, &req, &r), BOLE_OK);
+    if (r != NULL) {
+        CHECK_EQ_UINT(r->id, req.id);
+        CHECK_EQ_INT(r->status, BOLE__STATUS_CODE__UNIMPLEMENTED);
+        CHECK_CONTAINS(r->error, "match_for_need");
+        bole_response_free(r);
+    }
+    s_still_serving("a later-issue method");
+}
+
+int main(void)
+{
+    bole_client_t *c;
+
+    s_h = harness_start(NULL);
+    REQUIRE(s_h != NULL);
+    c = harness_client(s_h, 5000);
+    REQUIRE(c != NULL);
+
+    test_malformed(c);
+    test_empty_frame(c);
+    test_oversized();
+    test_unknown_method(c);
+    test_api_version(c);
+    test_nan(c);
+    test_later_method(c);
+
+    CHECK_EQ_UINT(bole_client_stale_replies(c), 0);
+    bole_client_destroy(&c);
+    CHECK_EQ_INT(harness_stop(s_h, 10000), 0);
+    harness_destroy(&s_h);
+    return check_summary();
+}
