@@ -6,6 +6,7 @@
 #include "log.h"
 #include "model.h"
 #include "protocol.h"
+#include "state.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -107,5 +108,47 @@ bole_status_t bole_handle_reload_model(bole_call_t *call)
     bole_models_release(d, &now);
     call->response->body_case = BOLE__RESPONSE__BODY_RELOAD_MODEL;
     call->response->reload_model = r;
+    return BOLE_OK;
+}
+
+typedef struct {
+    Bole__SnapshotResponse *response;
+    char *err;
+    size_t errlen;
+    uint64_t started_us;
+} snapshot_job_t;
+
+/* Runs after the batch committed and earlier writes were applied, so the
+ * sequence number it records is exactly what the indexes hold. */
+static void s_snapshot_now(bole_daemon_t *d, void *arg)
+{
+    snapshot_job_t *job = arg;
+    uint64_t seq = 0;
+    char err[512];
+    if (bole_state_snapshot(d, d->store, &seq, err, sizeof err) != BOLE_OK) {
+        log_warn("snapshot failed: %s", err);
+        job->response->seq = 0;
+        job->response->took_ms = -1;
+        return;
+    }
+    job->response->seq = seq;
+    job->response->took_ms = (int64_t)((bole_monotonic_us() - job->started_us) / 1000);
+    log_info("index snapshots written at seq %llu in %lld ms", (unsigned long long)seq,
+             (long long)job->response->took_ms);
+}
+
+bole_status_t bole_handle_snapshot(bole_call_t *call)
+{
+    snapshot_job_t *job = ARENA_NEW(call->arena, snapshot_job_t);
+    Bole__SnapshotResponse *r = ARENA_NEW(call->arena, Bole__SnapshotResponse);
+    if (!job || !r)
+        return BOLE_INTERNAL;
+    bole__snapshot_response__init(r);
+    job->response = r;
+    job->started_us = bole_monotonic_us();
+    if (bole_call_defer(call, s_snapshot_now, NULL, job) != 0)
+        return BOLE_INTERNAL;
+    call->response->body_case = BOLE__RESPONSE__BODY_SNAPSHOT;
+    call->response->snapshot = r;
     return BOLE_OK;
 }

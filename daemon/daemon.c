@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "model.h"
+#include "weights.h"
 
 int64_t bole_now_ms(void)
 {
@@ -28,6 +29,7 @@ uint64_t bole_monotonic_us(void)
 static void s_models_free(bole_models_t *models)
 {
     bole_model_destroy(&models->model);
+    bole_weights_destroy(&models->weights);
     free(models);
 }
 
@@ -57,6 +59,13 @@ static bole_status_t s_load_models(bole_daemon_t *daemon, char *err, size_t errl
     if (bole_model_open(&fresh->model, path, why, sizeof why) != 0) {
         snprintf(err, errlen, "cannot load model %s: %s", path, why);
         free(fresh);
+        return BOLE_FAILED_PRECONDITION;
+    }
+    char wpath[BOLE_PATH_MAX + 32];
+    snprintf(wpath, sizeof wpath, "%s/weights.conf", daemon->config.model_dir);
+    if (bole_weights_load(&fresh->weights, wpath, why, sizeof why) != 0) {
+        snprintf(err, errlen, "cannot load ranking weights: %s", why);
+        s_models_free(fresh);
         return BOLE_FAILED_PRECONDITION;
     }
     bole_models_t *old = daemon->models;
@@ -98,16 +107,29 @@ void bole_models_release(bole_daemon_t *daemon, bole_models_t **models)
     *models = NULL;
 }
 
-int bole_call_defer(bole_call_t *call, bole_defer_fn fn, void *arg)
+int bole_call_defer(bole_call_t *call, bole_defer_fn fn, bole_defer_fn cancel, void *arg)
 {
     bole_deferred_t *d = ARENA_NEW(call->arena, bole_deferred_t);
     if (!d)
         return -1;
     d->fn = fn;
+    d->cancel = cancel;
     d->arg = arg;
     if (!call->deferred_tail)
         call->deferred_tail = &call->deferred;
     *call->deferred_tail = d;
     call->deferred_tail = &d->next;
     return 0;
+}
+
+void bole_call_finish(bole_call_t *call, int commit)
+{
+    for (bole_deferred_t *d = call->deferred; d; d = d->next) {
+        if (commit)
+            d->fn(call->daemon, d->arg);
+        else if (d->cancel)
+            d->cancel(call->daemon, d->arg);
+    }
+    call->deferred = NULL;
+    call->deferred_tail = NULL;
 }

@@ -25,12 +25,16 @@
 #include "store.h"
 
 typedef struct bole_model bole_model_t;
+typedef struct bole_weights bole_weights_t;
+typedef struct bole_catalog bole_catalog_t;
+typedef struct bole_index bole_index_t;
 
 /* The model files loaded together; replaced as a whole on reload. A request
  * holds a reference for its whole run, so a reload never pulls a model out
  * from under it. */
 typedef struct {
     bole_model_t *model;    /* Embedding model. */
+    bole_weights_t *weights;/* Ranking weights (models/weights.conf). */
     int refs;               /* Holders: the daemon's current pointer + requests. */
 } bole_models_t;
 
@@ -43,13 +47,23 @@ typedef struct {
     volatile int draining;      /* 1 once shutdown began: Health says DRAINING. */
     pthread_mutex_t models_lock;/* Guards models and every refs count. */
     bole_models_t *models;      /* Current models; NULL before the first load. */
+    int dim;                    /* Vector dimension (fixed by the first model). */
+    bole_catalog_t *catalog;    /* Every talent and need record in memory. */
+    bole_index_t *talent_index; /* Talent vectors, by internal id. */
+    bole_index_t *need_index;   /* Need vectors, by internal id. */
+    pthread_t maintainer;       /* Background index maintenance. */
+    int maintainer_started;
+    volatile int stopping;      /* Tells the maintainer to finish. */
 } bole_daemon_t;
 
-/* A deferred action runs only after the request's batch committed. */
+/* A deferred action runs only after the request's batch committed; if the
+ * request or its batch fails, cancel runs instead (to free what fn would
+ * have taken over). */
 typedef void (*bole_defer_fn)(bole_daemon_t *daemon, void *arg);
 typedef struct bole_deferred {
     struct bole_deferred *next;
     bole_defer_fn fn;
+    bole_defer_fn cancel;       /* May be NULL. */
     void *arg;                  /* Arena memory or owned by fn. */
 } bole_deferred_t;
 
@@ -81,8 +95,11 @@ bole_status_t bole_dispatch(bole_call_t *call);
 /* Whether a method reads or writes (unknown methods count as reads). */
 bole_method_kind_t bole_method_kind(int body_case);
 
-/* Queues fn(arg) to run after the call's batch commits; -1 out of memory. */
-int bole_call_defer(bole_call_t *call, bole_defer_fn fn, void *arg);
+/* Queues fn(arg) to run after the call's batch commits, or cancel(arg) if
+ * it does not; -1 out of memory (then neither will run). */
+int bole_call_defer(bole_call_t *call, bole_defer_fn fn, bole_defer_fn cancel, void *arg);
+/* Runs (commit = 1) or cancels (commit = 0) a call's deferred actions. */
+void bole_call_finish(bole_call_t *call, int commit);
 
 /* Loads (or reloads) the model files from config.model_dir and swaps them
  * in. On failure the previous models stay in place and err says why. */

@@ -21,6 +21,18 @@ static const method_t s_methods[] = {
     {BOLE__REQUEST__BODY_STATS, bole_handle_stats, BOLE_METHOD_READ},
     /* Reload is serialised with writes so no write sees two models. */
     {BOLE__REQUEST__BODY_RELOAD_MODEL, bole_handle_reload_model, BOLE_METHOD_WRITE},
+    {BOLE__REQUEST__BODY_SNAPSHOT, bole_handle_snapshot, BOLE_METHOD_WRITE},
+    {BOLE__REQUEST__BODY_PUT_TALENT, bole_handle_put_talent, BOLE_METHOD_WRITE},
+    {BOLE__REQUEST__BODY_PUT_TALENTS, bole_handle_put_talents, BOLE_METHOD_WRITE},
+    {BOLE__REQUEST__BODY_GET_TALENT, bole_handle_get_talent, BOLE_METHOD_READ},
+    {BOLE__REQUEST__BODY_DELETE_TALENT, bole_handle_delete_talent, BOLE_METHOD_WRITE},
+    {BOLE__REQUEST__BODY_PUT_NEED, bole_handle_put_need, BOLE_METHOD_WRITE},
+    {BOLE__REQUEST__BODY_PUT_NEEDS, bole_handle_put_needs, BOLE_METHOD_WRITE},
+    {BOLE__REQUEST__BODY_GET_NEED, bole_handle_get_need, BOLE_METHOD_READ},
+    {BOLE__REQUEST__BODY_CLOSE_NEED, bole_handle_close_need, BOLE_METHOD_WRITE},
+    {BOLE__REQUEST__BODY_DELETE_NEED, bole_handle_delete_need, BOLE_METHOD_WRITE},
+    {BOLE__REQUEST__BODY_MATCH_FOR_NEED, bole_handle_match_for_need, BOLE_METHOD_READ},
+    {BOLE__REQUEST__BODY_MATCH_FOR_TALENT, bole_handle_match_for_talent, BOLE_METHOD_READ},
 };
 #define N_METHODS (sizeof s_methods / sizeof s_methods[0])
 

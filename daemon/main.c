@@ -19,6 +19,7 @@
 #include "model.h"
 #include "protocol.h"
 #include "server.h"
+#include "state.h"
 #include "store.h"
 
 static void s_usage(FILE *out)
@@ -173,6 +174,14 @@ int main(int argc, char **argv)
     log_info("model %s (dimension %d)", bole_model_version(daemon.models->model),
              bole_model_dim(daemon.models->model));
 
+    if (bole_state_open(&daemon, err, sizeof err) != BOLE_OK) {
+        log_error("%s", err);
+        goto done;
+    }
+    if (bole_state_start_maintenance(&daemon) != 0) {
+        log_error("cannot start the index maintenance thread");
+        goto done;
+    }
     server = bole_server_new(&daemon, err, sizeof err);
     if (!server) {
         log_error("%s", err);
@@ -183,6 +192,15 @@ int main(int argc, char **argv)
 
 done:
     bole_server_destroy(&server);
+    bole_state_stop_maintenance(&daemon);
+    if (status == 0 && daemon.talent_index && daemon.need_index) {
+        uint64_t seq = 0;
+        if (bole_state_snapshot(&daemon, daemon.store, &seq, err, sizeof err) == BOLE_OK)
+            log_info("index snapshots written at seq %llu", (unsigned long long)seq);
+        else
+            log_warn("no snapshot at shutdown (the next start rebuilds): %s", err);
+    }
+    bole_state_close(&daemon);
     bole_store_close(&daemon.store);
     bole_models_release(&daemon, &daemon.models);
     pthread_mutex_destroy(&daemon.models_lock);

@@ -131,13 +131,13 @@ static void s_pack(job_t *job, Bole__Response *response)
     job->reply_len = bole__response__pack(response, job->reply);
 }
 
+/* Sets status and error. A failing handler may still have set a body on
+ * purpose (a bulk put lists its per-item errors), so the body is kept. */
 static void s_fill_error(Bole__Response *response, bole_status_t st, char *err)
 {
     response->status = (Bole__StatusCode)st;
-    if (st != BOLE_OK) {
-        response->body_case = BOLE__RESPONSE__BODY__NOT_SET;
+    if (st != BOLE_OK)
         response->error = err;
-    }
 }
 
 static void s_complete(bole_server_t *server, job_t *job)
@@ -177,6 +177,8 @@ static void *s_reader_main(void *arg)
         job->status = bole_dispatch(&call);
         s_fill_error(&response, job->status, err);
         s_pack(job, &response);
+        /* Reads defer only clean-ups of what the response pointed to. */
+        bole_call_finish(&call, job->status == BOLE_OK);
         bole_models_release(server->daemon, &call.models);
         bole_arena_reset(&w->arena);
         s_complete(server, job);
@@ -228,6 +230,8 @@ static void s_run_write_batch(worker_t *w, job_t **jobs, size_t n)
     if (batch_st != BOLE_OK)
         log_warn("write batch of %zu not committed: %s", n, batch_err);
 
+    for (size_t i = 0; i < n && calls; i++)
+        bole_call_finish(&calls[i], batch_st == BOLE_OK && jobs[i]->status == BOLE_OK);
     for (size_t i = 0; i < n; i++) {
         if (batch_st != BOLE_OK) {
             /* Nothing of the batch is durable: nobody gets an OK. */
@@ -238,9 +242,6 @@ static void s_run_write_batch(worker_t *w, job_t **jobs, size_t n)
             s_pack(jobs[i], &failed);
             continue;
         }
-        if (jobs[i]->status == BOLE_OK)
-            for (bole_deferred_t *d = calls[i].deferred; d; d = d->next)
-                d->fn(daemon, d->arg);
         s_fill_error(&responses[i], jobs[i]->status, errs[i]);
         s_pack(jobs[i], &responses[i]);
     }

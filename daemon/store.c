@@ -34,6 +34,23 @@ static const char *const s_migrations[] = {
     "  op        TEXT NOT NULL"          /* 'put', 'delete', ... */
     ");"
     "INSERT INTO meta(key, value) VALUES ('created_by', 'bole');",
+
+    /* 2: talents and needs. The profile is the packed protobuf (so new
+     * fields need no migration); the vector is float32 little-endian. */
+    "CREATE TABLE talents ("
+    "  id          INTEGER PRIMARY KEY,"
+    "  external_id TEXT NOT NULL UNIQUE,"
+    "  updated_at  INTEGER NOT NULL,"
+    "  profile     BLOB NOT NULL,"
+    "  vector      BLOB NOT NULL"
+    ");"
+    "CREATE TABLE needs ("
+    "  id          INTEGER PRIMARY KEY,"
+    "  external_id TEXT NOT NULL UNIQUE,"
+    "  updated_at  INTEGER NOT NULL,"
+    "  profile     BLOB NOT NULL,"
+    "  vector      BLOB NOT NULL"
+    ");",
 };
 #define N_MIGRATIONS ((int)(sizeof s_migrations / sizeof s_migrations[0]))
 
@@ -304,4 +321,268 @@ void bole_store_batch_rollback(bole_store_t *store)
 {
     if (!sqlite3_get_autocommit(store->db))
         sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- talents and needs ---------------------------------------------------- */
+
+static const char *s_table(bole_entity_t entity)
+{
+    return entity == BOLE_ENTITY_TALENT ? "talents" : "needs";
+}
+
+static const char *s_entity_name(bole_entity_t entity)
+{
+    return entity == BOLE_ENTITY_TALENT ? "talent" : "need";
+}
+
+/* Appends to the change log; returns the new sequence number or 0. */
+static uint64_t s_log_change(sqlite3 *db, bole_entity_t entity, int64_t id, const char *op,
+                             int64_t at)
+{
+    sqlite3_stmt *stmt = NULL;
+    uint64_t seq = 0;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO change_log(at, entity, entity_id, op) "
+                           "VALUES (?, ?, ?, ?)",
+                           -1, &stmt, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(stmt, 1, at);
+        sqlite3_bind_text(stmt, 2, s_entity_name(entity), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 3, id);
+        sqlite3_bind_text(stmt, 4, op, -1, SQLITE_STATIC);
+        if (sqlite3_step(stmt) == SQLITE_DONE)
+            seq = (uint64_t)sqlite3_last_insert_rowid(db);
+    }
+    sqlite3_finalize(stmt);
+    return seq;
+}
+
+static bole_status_t s_fail(sqlite3 *db, int rc, const char *what, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(db));
+    return s_status(rc);
+}
+
+static int64_t s_find_id(sqlite3 *db, bole_entity_t entity, const char *external_id)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE external_id = ?", s_table(entity));
+    sqlite3_stmt *stmt = NULL;
+    int64_t id = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(stmt, 1, external_id, -1, SQLITE_STATIC);
+        if (sqlite3_step(stmt) == SQLITE_ROW)
+            id = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+    return id;
+}
+
+bole_status_t bole_store_put(bole_store_t *store, bole_entity_t entity,
+                             const bole_store_record_t *record, bole_store_put_result_t *out,
+                             char *err, size_t errlen)
+{
+    sqlite3 *db = store->db;
+    memset(out, 0, sizeof *out);
+    int64_t id = s_find_id(db, entity, record->external_id);
+    char sql[160];
+    if (id)
+        snprintf(sql, sizeof sql,
+                 "UPDATE %s SET updated_at = ?2, profile = ?3, vector = ?4 WHERE id = ?5",
+                 s_table(entity));
+    else
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO %s(external_id, updated_at, profile, vector) "
+                 "VALUES (?1, ?2, ?3, ?4)",
+                 s_table(entity));
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return s_fail(db, rc, "prepare put", err, errlen);
+    if (!id)
+        sqlite3_bind_text(stmt, 1, record->external_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, record->updated_at);
+    sqlite3_bind_blob(stmt, 3, record->profile, (int)record->profile_len, SQLITE_STATIC);
+    sqlite3_bind_blob(stmt, 4, record->vector, (int)(record->dim * sizeof(float)),
+                      SQLITE_STATIC);
+    if (id)
+        sqlite3_bind_int64(stmt, 5, id);
+    rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE)
+        return s_fail(db, rc, "put", err, errlen);
+    out->created = id == 0;
+    out->id = id ? id : sqlite3_last_insert_rowid(db);
+    out->seq = s_log_change(db, entity, out->id, "put", record->updated_at);
+    if (!out->seq)
+        return s_fail(db, sqlite3_errcode(db), "change log", err, errlen);
+    return BOLE_OK;
+}
+
+bole_status_t bole_store_get(bole_store_t *store, bole_entity_t entity, const char *external_id,
+                             int64_t id, bole_store_record_t *out, char *err, size_t errlen)
+{
+    sqlite3 *db = store->db;
+    memset(out, 0, sizeof *out);
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT id, external_id, updated_at, profile, vector FROM %s WHERE %s",
+             s_table(entity), external_id ? "external_id = ?" : "id = ?");
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return s_fail(db, rc, "prepare get", err, errlen);
+    if (external_id)
+        sqlite3_bind_text(stmt, 1, external_id, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(stmt, 1, id);
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) {
+        sqlite3_finalize(stmt);
+        snprintf(err, errlen, "no %s with id '%s'", s_entity_name(entity),
+                 external_id ? external_id : "(internal)");
+        return BOLE_NOT_FOUND;
+    }
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(stmt);
+        return s_fail(db, rc, "get", err, errlen);
+    }
+    out->id = sqlite3_column_int64(stmt, 0);
+    const char *ext = (const char *)sqlite3_column_text(stmt, 1);
+    out->updated_at = sqlite3_column_int64(stmt, 2);
+    size_t plen = (size_t)sqlite3_column_bytes(stmt, 3);
+    size_t vlen = (size_t)sqlite3_column_bytes(stmt, 4);
+    char *ext_copy = strdup(ext ? ext : "");
+    void *profile = malloc(plen ? plen : 1);
+    float *vector = malloc(vlen ? vlen : sizeof(float));
+    if (!ext_copy || !profile || !vector) {
+        free(ext_copy);
+        free(profile);
+        free(vector);
+        sqlite3_finalize(stmt);
+        snprintf(err, errlen, "out of memory");
+        return BOLE_INTERNAL;
+    }
+    if (plen)
+        memcpy(profile, sqlite3_column_blob(stmt, 3), plen);
+    if (vlen)
+        memcpy(vector, sqlite3_column_blob(stmt, 4), vlen);
+    sqlite3_finalize(stmt);
+    out->external_id = ext_copy;
+    out->profile = profile;
+    out->profile_len = plen;
+    out->vector = vector;
+    out->dim = vlen / sizeof(float);
+    return BOLE_OK;
+}
+
+void bole_store_record_free(bole_store_record_t *record)
+{
+    free((void *)record->external_id);
+    free((void *)record->profile);
+    free((void *)record->vector);
+    memset(record, 0, sizeof *record);
+}
+
+bole_status_t bole_store_delete(bole_store_t *store, bole_entity_t entity,
+                                const char *external_id, int64_t now,
+                                bole_store_put_result_t *out, char *err, size_t errlen)
+{
+    sqlite3 *db = store->db;
+    memset(out, 0, sizeof *out);
+    int64_t id = s_find_id(db, entity, external_id);
+    if (!id) {
+        snprintf(err, errlen, "no %s with id '%s'", s_entity_name(entity), external_id);
+        return BOLE_NOT_FOUND;
+    }
+    char sql[96];
+    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = ?", s_table(entity));
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return s_fail(db, rc, "prepare delete", err, errlen);
+    sqlite3_bind_int64(stmt, 1, id);
+    rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE)
+        return s_fail(db, rc, "delete", err, errlen);
+    out->id = id;
+    out->seq = s_log_change(db, entity, id, "delete", now);
+    if (!out->seq)
+        return s_fail(db, sqlite3_errcode(db), "change log", err, errlen);
+    return BOLE_OK;
+}
+
+bole_status_t bole_store_scan(bole_store_t *store, bole_entity_t entity, int64_t after_id,
+                              bole_store_scan_fn fn, void *ctx, char *err, size_t errlen)
+{
+    sqlite3 *db = store->db;
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT id, external_id, updated_at, profile, vector FROM %s WHERE id > ? "
+             "ORDER BY id",
+             s_table(entity));
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return s_fail(db, rc, "prepare scan", err, errlen);
+    sqlite3_bind_int64(stmt, 1, after_id);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        bole_store_record_t r = {
+            .id = sqlite3_column_int64(stmt, 0),
+            .external_id = (const char *)sqlite3_column_text(stmt, 1),
+            .updated_at = sqlite3_column_int64(stmt, 2),
+            .profile = sqlite3_column_blob(stmt, 3),
+            .profile_len = (size_t)sqlite3_column_bytes(stmt, 3),
+            .vector = sqlite3_column_blob(stmt, 4),
+            .dim = (size_t)sqlite3_column_bytes(stmt, 4) / sizeof(float),
+        };
+        if (fn(ctx, &r) != 0) {
+            sqlite3_finalize(stmt);
+            snprintf(err, errlen, "scan of %s stopped by its callback", s_table(entity));
+            return BOLE_INTERNAL;
+        }
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE)
+        return s_fail(db, rc, "scan", err, errlen);
+    return BOLE_OK;
+}
+
+bole_status_t bole_store_changes(bole_store_t *store, uint64_t after_seq,
+                                 bole_store_change_fn fn, void *ctx, char *err, size_t errlen)
+{
+    sqlite3 *db = store->db;
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT seq, entity, entity_id, op FROM change_log "
+                                "WHERE seq > ? ORDER BY seq",
+                                -1, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return s_fail(db, rc, "prepare changes", err, errlen);
+    sqlite3_bind_int64(stmt, 1, (sqlite3_int64)after_seq);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *entity = (const char *)sqlite3_column_text(stmt, 1);
+        bole_store_change_t c = {
+            .seq = (uint64_t)sqlite3_column_int64(stmt, 0),
+            .entity = entity && strcmp(entity, "talent") == 0 ? BOLE_ENTITY_TALENT
+                      : entity && strcmp(entity, "need") == 0 ? BOLE_ENTITY_NEED
+                                                                : BOLE_ENTITY_OTHER,
+            .id = sqlite3_column_int64(stmt, 2),
+        };
+        const char *op = (const char *)sqlite3_column_text(stmt, 3);
+        c.deleted = op && strcmp(op, "delete") == 0;
+        if (fn(ctx, &c) != 0)
+            break;
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return s_fail(db, rc, "changes", err, errlen);
+    return BOLE_OK;
+}
+
+uint64_t bole_store_last_seq(bole_store_t *store)
+{
+    long long seq = 0;
+    s_query_int(store->db, "SELECT coalesce(max(seq), 0) FROM change_log", &seq);
+    return (uint64_t)seq;
 }

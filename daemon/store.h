@@ -68,6 +68,65 @@ void bole_store_item_end(bole_store_t *store, int keep);
 bole_status_t bole_store_batch_commit(bole_store_t *store, char *err, size_t errlen);
 void bole_store_batch_rollback(bole_store_t *store);
 
+/* ---- talents and needs ---------------------------------------------------- */
+
+typedef enum { BOLE_ENTITY_TALENT, BOLE_ENTITY_NEED, BOLE_ENTITY_OTHER } bole_entity_t;
+
+/* A stored talent or need: the packed bole.Talent / bole.Need and its vector.
+ * In results of bole_store_get the pointers are malloc'd copies (free with
+ * bole_store_record_free); in scan callbacks they are only valid during the
+ * callback. */
+typedef struct {
+    int64_t id;                 /* Internal id. */
+    const char *external_id;
+    int64_t updated_at;         /* Unix ms. */
+    const void *profile;        /* Packed protobuf. */
+    size_t profile_len;
+    const float *vector;        /* dim floats. */
+    size_t dim;
+} bole_store_record_t;
+
+typedef struct {
+    int64_t id;                 /* Internal id of the record. */
+    int created;                /* 1 if new. */
+    uint64_t seq;               /* Change-log sequence number of this write. */
+} bole_store_put_result_t;
+
+/* Inserts or replaces by external id (the internal id stays stable). */
+bole_status_t bole_store_put(bole_store_t *store, bole_entity_t entity,
+                             const bole_store_record_t *record,
+                             bole_store_put_result_t *out /* OUT */, char *err, size_t errlen);
+/* Reads one record by external id (or by internal id when external_id is
+ * NULL). BOLE_NOT_FOUND if absent. */
+bole_status_t bole_store_get(bole_store_t *store, bole_entity_t entity, const char *external_id,
+                             int64_t id, bole_store_record_t *out /* OUT */, char *err,
+                             size_t errlen);
+void bole_store_record_free(bole_store_record_t *record);
+/* Deletes by external id; BOLE_NOT_FOUND if absent. out->id names what went. */
+bole_status_t bole_store_delete(bole_store_t *store, bole_entity_t entity,
+                                const char *external_id, int64_t now,
+                                bole_store_put_result_t *out /* OUT */, char *err,
+                                size_t errlen);
+/* Calls fn for every record with id > after_id, in id order; fn returns
+ * nonzero to stop (an error). */
+typedef int (*bole_store_scan_fn)(void *ctx, const bole_store_record_t *record);
+bole_status_t bole_store_scan(bole_store_t *store, bole_entity_t entity, int64_t after_id,
+                              bole_store_scan_fn fn, void *ctx, char *err, size_t errlen);
+
+/* One change-log entry. */
+typedef struct {
+    uint64_t seq;
+    bole_entity_t entity;
+    int64_t id;
+    int deleted;                /* 1 for a delete, 0 for a put. */
+} bole_store_change_t;
+typedef int (*bole_store_change_fn)(void *ctx, const bole_store_change_t *change);
+/* Calls fn for every change after after_seq, in order; fn returns nonzero to stop. */
+bole_status_t bole_store_changes(bole_store_t *store, uint64_t after_seq,
+                                 bole_store_change_fn fn, void *ctx, char *err, size_t errlen);
+/* Last committed sequence number (0 for an empty log). */
+uint64_t bole_store_last_seq(bole_store_t *store);
+
 /* Runs SQLite's integrity check; BOLE_OK when the file is sound. */
 bole_status_t bole_store_check(bole_store_t *store, char *err, size_t errlen);
 

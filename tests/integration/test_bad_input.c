@@ -188,19 +188,18 @@ static void test_nan(bole_client_t *c)
 
 static void test_later_method(bole_client_t *c)
 {
+    /* verify_ledger belongs to the Bole Award issue, not served yet. */
     Bole__Request req = BOLE__REQUEST__INIT;
-    Bole__MatchForNeedRequest m = BOLE__MATCH_FOR_NEED_REQUEST__INIT;
+    Bole__VerifyLedgerRequest v = BOLE__VERIFY_LEDGER_REQUEST__INIT;
     Bole__Response *r = NULL;
 
-    m.subject_case = BOLE__MATCH_FOR_NEED_REQUEST__SUBJECT_NEED_ID;
-    m.need_id = "n-1";
-    req.body_case = BOLE__REQUEST__BODY_MATCH_FOR_NEED;
-    req.match_for_need = &m;
+    req.body_case = BOLE__REQUEST__BODY_VERIFY_LEDGER;
+    req.verify_ledger = &v;
     CHECK_EQ_INT(bole_client_call(c, &req, &r), BOLE_OK);
     if (r != NULL) {
         CHECK_EQ_UINT(r->id, req.id);
         CHECK_EQ_INT(r->status, BOLE__STATUS_CODE__UNIMPLEMENTED);
-        CHECK_CONTAINS(r->error, "match_for_need");
+        CHECK_CONTAINS(r->error, "verify_ledger");
         bole_response_free(r);
     }
     s_still_serving("a later-issue method");

@@ -1,0 +1,330 @@
+/*
+ * catalog.c - see catalog.h.
+ *
+ * Records sit in arrays indexed by internal id (SQLite rowids are dense);
+ * external ids go through an open-addressing table of internal ids, compared
+ * against the record's own external_id string, so no key is stored twice.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "catalog.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile_build.h"
+
+#define TOMBSTONE (-1)
+
+typedef struct {
+    int64_t *ids;
+    size_t n, cap;
+} posting_t;
+
+typedef struct {
+    posting_t *lists;   /* Indexed by key. */
+    size_t n_keys;
+} posting_table_t;
+
+/* One side: talents or needs. */
+typedef struct {
+    void **by_id;           /* Records indexed by internal id. */
+    size_t cap;             /* Length of by_id. */
+    size_t count;           /* Live records. */
+    int64_t *slots;         /* External-id hash table of ids: 0 empty, -1 tombstone. */
+    size_t n_slots;         /* Power of two. */
+    size_t used_slots;      /* Live + tombstones. */
+    const char *(*ext)(const void *record);
+} side_t;
+
+struct bole_catalog {
+    pthread_rwlock_t lock;
+    bole_intern_t *names;
+    side_t talents, needs;
+    posting_table_t postings[BOLE_POSTING_KINDS];
+};
+
+static const char *s_talent_ext(const void *r) { return ((const bole_talent_rec_t *)r)->external_id; }
+static const char *s_need_ext(const void *r) { return ((const bole_need_rec_t *)r)->external_id; }
+
+static uint64_t s_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+bole_catalog_t *bole_catalog_new(void)
+{
+    bole_catalog_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->names = bole_intern_new();
+    if (!c->names) {
+        free(c);
+        return NULL;
+    }
+    c->talents.ext = s_talent_ext;
+    c->needs.ext = s_need_ext;
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    /* Writers must not starve behind a steady stream of matches. */
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&c->lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
+    return c;
+}
+
+static void s_side_free(side_t *side, void (*free_fn)(void *))
+{
+    for (size_t i = 0; i < side->cap; i++)
+        if (side->by_id[i])
+            free_fn(side->by_id[i]);
+    free(side->by_id);
+    free(side->slots);
+}
+
+static void s_free_talent(void *r) { bole_talent_rec_free(r); }
+static void s_free_need(void *r) { bole_need_rec_free(r); }
+
+void bole_catalog_destroy(bole_catalog_t **catalog)
+{
+    if (!catalog || !*catalog)
+        return;
+    bole_catalog_t *c = *catalog;
+    s_side_free(&c->talents, s_free_talent);
+    s_side_free(&c->needs, s_free_need);
+    for (int k = 0; k < BOLE_POSTING_KINDS; k++) {
+        for (size_t i = 0; i < c->postings[k].n_keys; i++)
+            free(c->postings[k].lists[i].ids);
+        free(c->postings[k].lists);
+    }
+    bole_intern_destroy(&c->names);
+    pthread_rwlock_destroy(&c->lock);
+    free(c);
+    *catalog = NULL;
+}
+
+bole_intern_t *bole_catalog_names(bole_catalog_t *c) { return c->names; }
+void bole_catalog_read_lock(bole_catalog_t *c) { pthread_rwlock_rdlock(&c->lock); }
+void bole_catalog_write_lock(bole_catalog_t *c) { pthread_rwlock_wrlock(&c->lock); }
+void bole_catalog_unlock(bole_catalog_t *c) { pthread_rwlock_unlock(&c->lock); }
+
+/* ---- external-id table ---------------------------------------------------- */
+
+static size_t s_find_slot(const side_t *side, const char *ext, int *found)
+{
+    size_t mask = side->n_slots - 1, i = (size_t)s_hash(ext) & mask, first_free = SIZE_MAX;
+    *found = 0;
+    for (;;) {
+        int64_t id = side->slots[i];
+        if (id == 0)
+            return first_free != SIZE_MAX ? first_free : i;
+        if (id == TOMBSTONE) {
+            if (first_free == SIZE_MAX)
+                first_free = i;
+        } else if (strcmp(side->ext(side->by_id[id]), ext) == 0) {
+            *found = 1;
+            return i;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+static int s_rehash(side_t *side, size_t n_slots)
+{
+    int64_t *slots = calloc(n_slots, sizeof *slots);
+    if (!slots)
+        return -1;
+    for (size_t id = 1; id < side->cap; id++) {
+        if (!side->by_id[id])
+            continue;
+        size_t i = (size_t)s_hash(side->ext(side->by_id[id])) & (n_slots - 1);
+        while (slots[i])
+            i = (i + 1) & (n_slots - 1);
+        slots[i] = (int64_t)id;
+    }
+    free(side->slots);
+    side->slots = slots;
+    side->n_slots = n_slots;
+    side->used_slots = side->count;
+    return 0;
+}
+
+static int64_t s_lookup(const side_t *side, const char *ext)
+{
+    if (!side->n_slots || !ext)
+        return 0;
+    int found;
+    size_t i = s_find_slot(side, ext, &found);
+    return found ? side->slots[i] : 0;
+}
+
+/* Makes room for id and one more table entry. */
+static int s_reserve(side_t *side, int64_t id)
+{
+    if ((size_t)id >= side->cap) {
+        size_t cap = side->cap ? side->cap : 1024;
+        while (cap <= (size_t)id)
+            cap *= 2;
+        void **by_id = realloc(side->by_id, cap * sizeof *by_id);
+        if (!by_id)
+            return -1;
+        memset(by_id + side->cap, 0, (cap - side->cap) * sizeof *by_id);
+        side->by_id = by_id;
+        side->cap = cap;
+    }
+    if ((side->used_slots + 1) * 2 > side->n_slots)
+        return s_rehash(side, side->n_slots ? side->n_slots * 2 : 1024);
+    return 0;
+}
+
+/* Installs record at its id; returns the record it replaced (or NULL). */
+static void *s_put(side_t *side, int64_t id, void *record)
+{
+    void *old = side->by_id[id];
+    if (old) {
+        side->by_id[id] = record; /* Same id, same external id: slot unchanged. */
+        return old;
+    }
+    side->by_id[id] = record;
+    int found;
+    size_t i = s_find_slot(side, side->ext(record), &found);
+    if (!found) {
+        if (side->slots[i] == 0)
+            side->used_slots++;
+        side->slots[i] = id;
+    }
+    side->count++;
+    return NULL;
+}
+
+static void *s_remove(side_t *side, int64_t id)
+{
+    if (id <= 0 || (size_t)id >= side->cap || !side->by_id[id])
+        return NULL;
+    void *old = side->by_id[id];
+    int found;
+    size_t i = s_find_slot(side, side->ext(old), &found);
+    if (found)
+        side->slots[i] = TOMBSTONE;
+    side->by_id[id] = NULL;
+    side->count--;
+    return old;
+}
+
+/* ---- postings ------------------------------------------------------------- */
+
+static void s_post(bole_catalog_t *c, bole_posting_kind_t kind, uint32_t key, int64_t id)
+{
+    if (key == BOLE_INTERN_NONE || key == UINT32_MAX)
+        return;
+    posting_table_t *t = &c->postings[kind];
+    if (key >= t->n_keys) {
+        size_t n = t->n_keys ? t->n_keys : 64;
+        while (n <= key)
+            n *= 2;
+        posting_t *lists = realloc(t->lists, n * sizeof *lists);
+        if (!lists)
+            return; /* Postings are a speed-up; the ANN path still finds it. */
+        memset(lists + t->n_keys, 0, (n - t->n_keys) * sizeof *lists);
+        t->lists = lists;
+        t->n_keys = n;
+    }
+    posting_t *p = &t->lists[key];
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 8;
+        int64_t *ids = realloc(p->ids, cap * sizeof *ids);
+        if (!ids)
+            return;
+        p->ids = ids;
+        p->cap = cap;
+    }
+    p->ids[p->n++] = id;
+}
+
+static int s_has(const uint32_t *list, size_t n, uint32_t key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == key)
+            return 1;
+    return 0;
+}
+
+size_t bole_catalog_posting(bole_catalog_t *c, bole_posting_kind_t kind, uint32_t key,
+                            const int64_t **ids)
+{
+    posting_table_t *t = &c->postings[kind];
+    *ids = NULL;
+    if (key >= t->n_keys)
+        return 0;
+    *ids = t->lists[key].ids;
+    return t->lists[key].n;
+}
+
+/* ---- public --------------------------------------------------------------- */
+
+int bole_catalog_put_talent(bole_catalog_t *c, bole_talent_rec_t *t)
+{
+    if (t->id <= 0 || s_reserve(&c->talents, t->id) != 0) {
+        bole_talent_rec_free(t);
+        return -1;
+    }
+    const bole_talent_rec_t *old = (size_t)t->id < c->talents.cap ? c->talents.by_id[t->id] : NULL;
+    /* Post only values the old version did not have: keeps lists short. */
+    if (!old || old->zone != t->zone)
+        s_post(c, BOLE_POSTING_TALENT_ZONE, t->zone, t->id);
+    for (size_t i = 0; i < t->n_industries; i++)
+        if (!old || !s_has(old->industries, old->n_industries, t->industries[i]))
+            s_post(c, BOLE_POSTING_TALENT_INDUSTRY, t->industries[i], t->id);
+    for (uint32_t cat = 1; cat < 32; cat++)
+        if ((t->categories >> cat & 1) && (!old || !(old->categories >> cat & 1)))
+            s_post(c, BOLE_POSTING_TALENT_CATEGORY, cat, t->id);
+    bole_talent_rec_free(s_put(&c->talents, t->id, t));
+    return 0;
+}
+
+int bole_catalog_put_need(bole_catalog_t *c, bole_need_rec_t *n)
+{
+    if (n->id <= 0 || s_reserve(&c->needs, n->id) != 0) {
+        bole_need_rec_free(n);
+        return -1;
+    }
+    const bole_need_rec_t *old = (size_t)n->id < c->needs.cap ? c->needs.by_id[n->id] : NULL;
+    if (!old || old->zone != n->zone)
+        s_post(c, BOLE_POSTING_NEED_ZONE, n->zone, n->id);
+    if (!old || old->industry != n->industry)
+        s_post(c, BOLE_POSTING_NEED_INDUSTRY, n->industry, n->id);
+    if (!old || old->organisation != n->organisation)
+        s_post(c, BOLE_POSTING_NEED_ORGANISATION, n->organisation, n->id);
+    bole_need_rec_free(s_put(&c->needs, n->id, n));
+    return 0;
+}
+
+void bole_catalog_remove_talent(bole_catalog_t *c, int64_t id)
+{
+    bole_talent_rec_free(s_remove(&c->talents, id));
+}
+
+void bole_catalog_remove_need(bole_catalog_t *c, int64_t id)
+{
+    bole_need_rec_free(s_remove(&c->needs, id));
+}
+
+const bole_talent_rec_t *bole_catalog_talent(bole_catalog_t *c, int64_t id)
+{
+    return id > 0 && (size_t)id < c->talents.cap ? c->talents.by_id[id] : NULL;
+}
+
+const bole_need_rec_t *bole_catalog_need(bole_catalog_t *c, int64_t id)
+{
+    return id > 0 && (size_t)id < c->needs.cap ? c->needs.by_id[id] : NULL;
+}
+
+int64_t bole_catalog_talent_id(bole_catalog_t *c, const char *ext) { return s_lookup(&c->talents, ext); }
+int64_t bole_catalog_need_id(bole_catalog_t *c, const char *ext) { return s_lookup(&c->needs, ext); }
+size_t bole_catalog_talent_count(bole_catalog_t *c) { return c->talents.count; }
+size_t bole_catalog_need_count(bole_catalog_t *c) { return c->needs.count; }
