@@ -133,3 +133,18 @@ void bole_call_finish(bole_call_t *call, int commit)
     call->deferred = NULL;
     call->deferred_tail = NULL;
 }
+
+int bole_daemon_publish(bole_daemon_t *daemon, const char *topic, const Bole__Event *event)
+{
+    if (!daemon->publish)
+        return -1;
+    size_t len = bole__event__get_packed_size(event);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf)
+        return -1;
+    bole__event__pack(event, buf);
+    daemon->publish(daemon->publish_ctx, topic, buf, len);
+    free(buf);
+    __atomic_add_fetch(&daemon->events_published, 1, __ATOMIC_RELAXED);
+    return 0;
+}

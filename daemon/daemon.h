@@ -38,6 +38,9 @@ typedef struct {
     int refs;               /* Holders: the daemon's current pointer + requests. */
 } bole_models_t;
 
+/* Sends one event on the PUB socket from any thread (set by the server). */
+typedef void (*bole_publish_fn)(void *ctx, const char *topic, const uint8_t *data, size_t len);
+
 typedef struct {
     bole_config_t config;       /* Settings after flags and config file. */
     bole_store_t *store;        /* Writer connection (schema owner). */
@@ -54,6 +57,8 @@ typedef struct {
     pthread_t maintainer;       /* Background index maintenance. */
     int maintainer_started;
     volatile int stopping;      /* Tells the maintainer to finish. */
+    bole_publish_fn publish;    /* NULL when no server runs (tests, tools). */
+    void *publish_ctx;
 } bole_daemon_t;
 
 /* A deferred action runs only after the request's batch committed; if the
@@ -108,6 +113,13 @@ bole_status_t bole_daemon_load_models(bole_daemon_t *daemon, char *err, size_t e
 bole_models_t *bole_models_acquire(bole_daemon_t *daemon);
 /* Drops a reference; frees the models when it was the last. NULL-safe. */
 void bole_models_release(bole_daemon_t *daemon, bole_models_t **models);
+
+/* Publishes an event under topic (the PUB socket's first frame); the
+ * event is packed here, so the caller keeps ownership. Thread-safe. Counts
+ * into events_published. Returns 0, or -1 if no server runs or memory ran
+ * out (the event is then not sent; stored events stay retrievable through
+ * MatchesSince). */
+int bole_daemon_publish(bole_daemon_t *daemon, const char *topic, const Bole__Event *event);
 
 /* Current wall-clock time in Unix milliseconds. */
 int64_t bole_now_ms(void);

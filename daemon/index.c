@@ -472,7 +472,7 @@ void bole_index_default_options(bole_index_options_t *o)
     o->hnsw_m = 32;
     o->ef_search = 128;
     o->ivf_nlist = 1024;
-    o->nprobe = 24;
+    o->nprobe = 128;
 }
 
 int bole_index_new(bole_index_t **out, int dim, const bole_index_options_t *o,
@@ -728,6 +728,42 @@ static int s_hnsw_raise_ef(bole_index_t *ix, int ef)
     return rc == 0 ? 0 : -1;
 }
 
+/* Per-query IVF probe count before any filter adjustment: the configured
+ * nprobe, capped at the tier's list count. */
+static int s_nprobe(const bole_index_t *ix)
+{
+    return ix->o.nprobe < ix->nlist ? ix->o.nprobe : (ix->nlist > 0 ? ix->nlist : 1);
+}
+
+/* One ANN query for kk candidates; IVF probes np lists (per query: the
+ * coarse assignment is done here and padded with -1, which FAISS skips, so
+ * no shared nprobe is ever written while readers run). */
+static int s_ann_search(const bole_index_t *ix, const float *q, int np, size_t kk,
+                        float *dist, idx_t *lab)
+{
+    if (ix->ann_kind == ANN_HNSW)
+        return faiss_Index_search(ix->ann, 1, q, (idx_t)kk, dist, lab);
+    if (np > ix->nlist)
+        np = ix->nlist;
+    idx_t *keys = malloc((size_t)ix->nlist * sizeof *keys);
+    float *cd = malloc((size_t)ix->nlist * sizeof *cd);
+    int rc = -1;
+    if (keys != NULL && cd != NULL) {
+        FaissIndex *quant = faiss_IndexIVF_quantizer((FaissIndexIVF *)ix->ann);
+        rc = faiss_Index_search(quant, 1, q, np, cd, keys);
+        for (int i = np; i < ix->nlist; i++) {
+            keys[i] = -1;
+            cd[i] = -INFINITY;
+        }
+        if (rc == 0)
+            rc = faiss_IndexIVF_search_preassigned((const FaissIndexIVF *)ix->ann, 1, q,
+                                                   (idx_t)kk, keys, cd, dist, lab, 0);
+    }
+    free(keys);
+    free(cd);
+    return rc;
+}
+
 int bole_index_search(bole_index_t *ix, const float *query, size_t k,
                       bole_index_filter_fn filter, void *filter_ctx,
                       int64_t *ids, float *scores, size_t *n_out, int *exact_out)
@@ -772,11 +808,15 @@ restart:
     s_scan_delta(ix, query, &dt, filter, filter_ctx);
     size_t ann_live = ix->ann_n - ix->tombs; /* tombstones are all in ann */
     double alive = ann_live > 0 ? (double)ann_live / (double)ix->ann_n : 1.0;
-    size_t kk = (size_t)((double)k / (alive > 0.05 ? alive : 0.05) * 1.1) + 8;
+    if (alive < 0.05)
+        alive = 0.05;
+    size_t kk = (size_t)((double)k / alive * 1.1) + 8;
+    int np = s_nprobe(ix);
+    int np_max = ix->ann_kind == ANN_IVF ? (ix->nlist / 4 > np ? ix->nlist / 4 : np) : 0;
     for (int attempt = 0;; attempt++) {
         if (kk > ix->ann_n)
             kk = ix->ann_n;
-        if (attempt >= IX_MAX_ATTEMPTS || kk == 0
+        if (attempt >= IX_MAX_ATTEMPTS || kk == 0 || np > np_max
             || (ix->ann_kind == ANN_HNSW && kk > IX_HNSW_MAX_FETCH)) {
             t.n = 0;
             s_scan_all(ix, query, &t, filter, filter_ctx);
@@ -803,15 +843,17 @@ restart:
             }
             labcap = kk;
         }
-        if (faiss_Index_search(ix->ann, 1, query, (idx_t)kk, dist, lab) != 0) {
+        if (s_ann_search(ix, query, np, kk, dist, lab) != 0) {
             rc = -1;
             goto unlock;
         }
-        /* Start from the delta hits, add live ANN hits (exact rescoring). */
+        /* Start from the delta hits, add live ANN hits (exact rescoring).
+         * The filter is asked about every live candidate so that its pass
+         * rate can steer the next attempt. */
         t.n = dt.n;
         memcpy(t.s, dt.s, dt.n * sizeof *t.s);
         memcpy(t.id, dt.id, dt.n * sizeof *t.id);
-        size_t got = 0, pass = 0;
+        size_t got = 0, seen = 0, pass = 0;
         for (size_t i = 0; i < kk; i++) {
             if (lab[i] < 0)
                 break;
@@ -819,26 +861,39 @@ restart:
             uint32_t slot = ix->ann_kind == ANN_HNSW ? ix->hnsw_slot[lab[i]] : (uint32_t)lab[i];
             if (*s_state(ix, slot) != S_ANN)
                 continue;
+            seen++;
             int64_t id = *s_id(ix, slot);
-            float s = s_dot(query, s_vec(ix, slot), ix->d);
-            if (!s_topk_wants(&t, s))
-                continue;
             if (filter != NULL && !filter(filter_ctx, id))
                 continue;
             pass++;
-            s_topk_push(&t, s, id);
+            float s = s_dot(query, s_vec(ix, slot), ix->d);
+            if (s_topk_wants(&t, s))
+                s_topk_push(&t, s, id);
         }
-        if (t.n >= k)
+        /* With a filter passing a fraction p, probe 1/p more lists so the
+         * passing vectors examined match the unfiltered case (recall);
+         * past a quarter of the lists an exact scan is as cheap. */
+        double p = seen > 0 ? (double)(pass > 0 ? pass : 1) / (double)seen : 1.0;
+        int np_want = np;
+        if (ix->ann_kind == ANN_IVF && p < 0.5)
+            np_want = (int)((double)s_nprobe(ix) / p) + 1;
+        if (t.n >= k && np_want <= np)
             break;
-        if (got < kk || kk >= ix->ann_n) {
-            /* The probed part of the ANN tier is exhausted: answer exactly. */
-            attempt = IX_MAX_ATTEMPTS;
-            continue;
+        if (np_want > np) {
+            np = np_want;
+        } else if (got < kk) {
+            /* The probed lists are exhausted: widen the probe. */
+            np *= 2;
+            if (ix->ann_kind == ANN_HNSW) {
+                attempt = IX_MAX_ATTEMPTS;
+                continue;
+            }
         }
-        /* Adaptive over-fetch from the observed pass rate. */
-        double rate = got > 0 ? (double)(pass > 0 ? pass : 1) / (double)got : 1.0;
-        size_t want = (size_t)((double)(k - dt.n) / rate * 1.5) + 16;
-        kk = want > kk * 2 ? want : kk * 2;
+        size_t want = (size_t)((double)k / (p * alive) * 1.5) + 16;
+        if (t.n < k && want < kk * 2)
+            want = kk * 2;
+        if (want > kk)
+            kk = want;
     }
 unlock:
     pthread_rwlock_unlock(&ix->rw);
@@ -898,7 +953,9 @@ static int s_ivf_new(FaissIndex **out, int d, int nlist, int nprobe, const float
         return -1;
     }
     faiss_IndexIVFFlat_set_own_fields(ivf, 1);
-    faiss_IndexIVFFlat_set_nprobe(ivf, (size_t)(nprobe < nlist ? nprobe : nlist));
+    (void)nprobe;
+    /* Queries pass their own probe lists (s_ann_search); allow all. */
+    faiss_IndexIVFFlat_set_nprobe(ivf, (size_t)nlist);
     *out = (FaissIndex *)ivf;
     return 0;
 }
@@ -1020,13 +1077,24 @@ static int s_install(bole_index_t *ix, int kind, FaissIndex *ann, int nlist,
     return 0;
 }
 
+/* Lists for an IVF tier over `live` vectors: the power of two >= sqrt(live),
+ * at most the configured ivf_nlist (small tiers train fast, and lists stay
+ * ~sqrt(N) long until the tier is retrained after 4x growth). */
+static int s_auto_nlist(const bole_index_t *ix, size_t live)
+{
+    int nlist = 1;
+    while (nlist < ix->o.ivf_nlist && (size_t)nlist * (size_t)nlist < live)
+        nlist *= 2;
+    return nlist < ix->o.ivf_nlist ? nlist : ix->o.ivf_nlist;
+}
+
 /* Train a new IVF tier on a sample and add every live vector to it. The
  * training runs with wmu released (writers proceed; it only reads the
  * sample copy); the build re-collects the live set under wmu. */
 static int s_build_ivf(bole_index_t *ix, char *err, size_t errlen)
 {
     size_t live = ix->live, d = (size_t)ix->d;
-    int nlist = ix->o.ivf_nlist;
+    int nlist = s_auto_nlist(ix, live);
     if ((size_t)nlist > live / 39)
         nlist = (int)(live / 39 > 0 ? live / 39 : 1);
     size_t ns = (size_t)nlist * IX_TRAIN_PER_LIST;
@@ -1170,20 +1238,20 @@ int bole_index_maintain(bole_index_t *ix, char *err, size_t errlen)
     if (want == ANN_NONE || (ix->ann == NULL && ix->live < min))
         goto out;
     if (want == ANN_IVF) {
-        int grown = ix->ann != NULL && ix->nlist < ix->o.ivf_nlist
-                    && ix->live / 39 >= (size_t)ix->nlist * 4;
+        int grown = ix->ann != NULL && ix->ann_kind == ANN_IVF
+                    && s_auto_nlist(ix, ix->live) >= 2 * ix->nlist;
         if (ix->ann == NULL || ix->ann_kind != ANN_IVF || grown) {
             rc = s_build_ivf(ix, err, errlen);
             goto out;
         }
-        if (ix->tombs >= 1024 && ix->tombs * 20 >= ix->ann_n)
+        if (ix->tombs > 0 && (ix->tombs * 20 >= ix->ann_n || ix->tombs >= 65536))
             rc = s_purge_ivf(ix, err, errlen);
         if (rc == 0 && ix->ndelta > 0)
             rc = s_merge_delta_ivf(ix, err, errlen);
     } else {
         size_t churn = ix->ndelta + ix->tombs;
         if (ix->ann == NULL || ix->ann_kind != ANN_HNSW
-            || (churn >= 1024 && churn * 10 >= ix->ann_n))
+            || (churn > 0 && churn * 10 >= ix->ann_n))
             rc = s_build_hnsw(ix, err, errlen);
     }
 out:

@@ -45,7 +45,7 @@ typedef struct {
                                 over-fetch size of a query when needed). */
     int ivf_nlist;           /* IVF lists (default 1024; capped at n/39 of the
                                 training sample). */
-    int nprobe;              /* IVF lists probed per query (default 24). */
+    int nprobe;              /* IVF lists probed per query (default 128). */
 } bole_index_options_t;
 
 /* Fill *o with the defaults above. */

@@ -61,6 +61,13 @@ typedef struct {
     size_t reply_len;
 } job_t;
 
+/* One event waiting for the PUB socket. */
+typedef struct {
+    bole_queue_item_t link;     /* First: queue linkage. */
+    size_t topic_len, len;
+    uint8_t bytes[];            /* topic, then the packed event */
+} outbound_t;
+
 typedef struct bole_server bole_server_t;
 
 typedef struct {
@@ -78,6 +85,7 @@ struct bole_server {
     void *pub;                  /* Events. */
     int wake_fd;                /* eventfd: completions are waiting. */
     bole_queue_t reads, writes, done;
+    bole_queue_t outbound;      /* Events for the PUB socket. */
     worker_t readers[N_READERS];
     worker_t writer;
     size_t in_flight;           /* Jobs queued or running (server thread only). */
@@ -295,6 +303,39 @@ static void s_send_reply(bole_server_t *server, job_t *job)
     free(job);
 }
 
+/* bole_publish_fn of the daemon: any thread queues, the server thread sends. */
+static void s_publish(void *ctx, const char *topic, const uint8_t *data, size_t len)
+{
+    bole_server_t *server = ctx;
+    size_t topic_len = strlen(topic);
+    outbound_t *o = malloc(sizeof *o + topic_len + len);
+    if (!o)
+        return;
+    o->topic_len = topic_len;
+    o->len = len;
+    memcpy(o->bytes, topic, topic_len);
+    memcpy(o->bytes + topic_len, data, len);
+    bole_queue_push(&server->outbound, &o->link);
+    uint64_t one = 1;
+    ssize_t w = write(server->wake_fd, &one, sizeof one);
+    (void)w;
+}
+
+static void s_flush_outbound(bole_server_t *server)
+{
+    bole_queue_item_t *item = bole_queue_take_all(&server->outbound);
+    while (item) {
+        bole_queue_item_t *next = item->next;
+        outbound_t *o = (outbound_t *)item;
+        /* PUB never blocks: slow subscribers lose messages, and catch up
+         * through MatchesSince. */
+        zmq_send(server->pub, o->bytes, o->topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send(server->pub, o->bytes + o->topic_len, o->len, ZMQ_DONTWAIT);
+        free(o);
+        item = next;
+    }
+}
+
 static void s_flush_done(bole_server_t *server)
 {
     uint64_t count;
@@ -307,6 +348,7 @@ static void s_flush_done(bole_server_t *server)
         server->in_flight--;
         item = next;
     }
+    s_flush_outbound(server);
 }
 
 /* Answers a request that never reached a handler (undecodable or bad envelope). */
@@ -435,6 +477,7 @@ bole_server_t *bole_server_new(bole_daemon_t *daemon, char *err, size_t errlen)
     bole_queue_init(&server->reads);
     bole_queue_init(&server->writes);
     bole_queue_init(&server->done);
+    bole_queue_init(&server->outbound);
     server->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (server->wake_fd < 0) {
         snprintf(err, errlen, "eventfd: %s", strerror(errno));
@@ -452,6 +495,8 @@ bole_server_t *bole_server_new(bole_daemon_t *daemon, char *err, size_t errlen)
     server->pub = s_bind(server->zmq, ZMQ_PUB, daemon->config.events, 0, err, errlen);
     if (!server->pub)
         goto fail;
+    daemon->publish = s_publish;
+    daemon->publish_ctx = server;
     for (int i = 0; i < N_READERS; i++)
         if (s_start_worker(server, &server->readers[i], s_reader_main, 1, err, errlen) != 0)
             goto fail;
@@ -482,6 +527,12 @@ void bole_server_destroy(bole_server_t **server)
     for (int i = 0; i < N_READERS; i++)
         s_stop_worker(&s->readers[i]);
     s_stop_worker(&s->writer);
+    s->daemon->publish = NULL;
+    s->daemon->publish_ctx = NULL;
+    for (bole_queue_item_t *o = bole_queue_take_all(&s->outbound), *next; o; o = next) {
+        next = o->next;
+        free(o);
+    }
     /* Replies nobody will send any more. */
     bole_queue_item_t *item = bole_queue_take_all(&s->done);
     while (item) {
@@ -503,6 +554,7 @@ void bole_server_destroy(bole_server_t **server)
     bole_queue_free(&s->reads);
     bole_queue_free(&s->writes);
     bole_queue_free(&s->done);
+    bole_queue_free(&s->outbound);
     free(s);
     *server = NULL;
 }

@@ -15,52 +15,18 @@
 
 #include <sqlite3.h>
 
-struct bole_store {
-    sqlite3 *db;
-    int version;    /* Schema version after migrations. */
-};
+#include "store_int.h"
 
-static const char *const s_migrations[] = {
-    /* 1: settings and the change log that derived state and replicas follow. */
-    "CREATE TABLE meta ("
-    "  key   TEXT PRIMARY KEY,"
-    "  value TEXT NOT NULL"
-    ") WITHOUT ROWID;"
-    "CREATE TABLE change_log ("
-    "  seq       INTEGER PRIMARY KEY AUTOINCREMENT,"
-    "  at        INTEGER NOT NULL,"      /* Unix ms. */
-    "  entity    TEXT NOT NULL,"         /* 'talent', 'need', ... */
-    "  entity_id INTEGER NOT NULL,"      /* Internal id. */
-    "  op        TEXT NOT NULL"          /* 'put', 'delete', ... */
-    ");"
-    "INSERT INTO meta(key, value) VALUES ('created_by', 'bole');",
 
-    /* 2: talents and needs. The profile is the packed protobuf (so new
-     * fields need no migration); the vector is float32 little-endian. */
-    "CREATE TABLE talents ("
-    "  id          INTEGER PRIMARY KEY,"
-    "  external_id TEXT NOT NULL UNIQUE,"
-    "  updated_at  INTEGER NOT NULL,"
-    "  profile     BLOB NOT NULL,"
-    "  vector      BLOB NOT NULL"
-    ");"
-    "CREATE TABLE needs ("
-    "  id          INTEGER PRIMARY KEY,"
-    "  external_id TEXT NOT NULL UNIQUE,"
-    "  updated_at  INTEGER NOT NULL,"
-    "  profile     BLOB NOT NULL,"
-    "  vector      BLOB NOT NULL"
-    ");",
-};
-#define N_MIGRATIONS ((int)(sizeof s_migrations / sizeof s_migrations[0]))
 
-int bole_store_latest_schema_version(void) { return N_MIGRATIONS; }
+
+int bole_store_latest_schema_version(void) { return bole_store_n_migrations; }
 
 int bole_store_schema_version(bole_store_t *store) { return store->version; }
 
 /* Maps an SQLite result to a status: full disks and read-only files are
  * temporary conditions the client may retry; the rest is internal. */
-static bole_status_t s_status(int rc)
+bole_status_t bole_store_status(int rc)
 {
     switch (rc & 0xff) {
     case SQLITE_OK:
@@ -79,19 +45,19 @@ static bole_status_t s_status(int rc)
     }
 }
 
-static bole_status_t s_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+bole_status_t bole_store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 {
     char *msg = NULL;
     int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "%s", msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
-        return s_status(rc);
+        return bole_store_status(rc);
     }
     return BOLE_OK;
 }
 
-static int s_query_int(sqlite3 *db, const char *sql, long long *value)
+int bole_store_query_int(sqlite3 *db, const char *sql, long long *value)
 {
     sqlite3_stmt *stmt = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
@@ -112,29 +78,29 @@ static int s_query_int(sqlite3 *db, const char *sql, long long *value)
 static bole_status_t s_migrate(bole_store_t *store, int target, char *err, size_t errlen)
 {
     long long version = 0;
-    int rc = s_query_int(store->db, "PRAGMA user_version", &version);
+    int rc = bole_store_query_int(store->db, "PRAGMA user_version", &version);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot read schema version: %s", sqlite3_errmsg(store->db));
-        return s_status(rc);
+        return bole_store_status(rc);
     }
-    if (version > N_MIGRATIONS) {
+    if (version > bole_store_n_migrations) {
         snprintf(err, errlen,
                  "database schema version %lld is newer than this build knows (%d): "
                  "refusing to open it with an older boled",
-                 version, N_MIGRATIONS);
+                 version, bole_store_n_migrations);
         return BOLE_FAILED_PRECONDITION;
     }
     for (int v = (int)version; v < target; v++) {
         char sql[128];
-        bole_status_t st = s_exec(store->db, "BEGIN IMMEDIATE", err, errlen);
+        bole_status_t st = bole_store_exec(store->db, "BEGIN IMMEDIATE", err, errlen);
         if (st == BOLE_OK)
-            st = s_exec(store->db, s_migrations[v], err, errlen);
+            st = bole_store_exec(store->db, bole_store_migrations[v], err, errlen);
         if (st == BOLE_OK) {
             snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
-            st = s_exec(store->db, sql, err, errlen);
+            st = bole_store_exec(store->db, sql, err, errlen);
         }
         if (st == BOLE_OK)
-            st = s_exec(store->db, "COMMIT", err, errlen);
+            st = bole_store_exec(store->db, "COMMIT", err, errlen);
         if (st != BOLE_OK) {
             char why[256];
             snprintf(why, sizeof why, "%s", err);
@@ -165,14 +131,14 @@ bole_status_t bole_store_open(bole_store_t **out, const char *path,
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot open database %s: %s", path,
                  store->db ? sqlite3_errmsg(store->db) : sqlite3_errstr(rc));
-        st = s_status(rc);
+        st = bole_store_status(rc);
         goto fail;
     }
     sqlite3_extended_result_codes(store->db, 1);
     sqlite3_busy_timeout(store->db, 5000);
 
     long long probe = 0;
-    rc = s_query_int(store->db, "SELECT count(*) FROM sqlite_master", &probe);
+    rc = bole_store_query_int(store->db, "SELECT count(*) FROM sqlite_master", &probe);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "%s is not a usable SQLite database: %s", path,
                  sqlite3_errmsg(store->db));
@@ -194,27 +160,27 @@ bole_status_t bole_store_open(bole_store_t **out, const char *path,
     }
     const char *sync = options && !options->synchronous_full ? "PRAGMA synchronous=NORMAL"
                                                              : "PRAGMA synchronous=FULL";
-    st = s_exec(store->db, sync, err, errlen);
+    st = bole_store_exec(store->db, sync, err, errlen);
     if (st == BOLE_OK)
-        st = s_exec(store->db, "PRAGMA foreign_keys=ON", err, errlen);
+        st = bole_store_exec(store->db, "PRAGMA foreign_keys=ON", err, errlen);
     if (st != BOLE_OK)
         goto fail;
 
     if (options && options->reader) {
         /* Readers never migrate; they see what the writer committed. */
-        st = s_exec(store->db, "PRAGMA query_only=ON", err, errlen);
+        st = bole_store_exec(store->db, "PRAGMA query_only=ON", err, errlen);
         if (st != BOLE_OK)
             goto fail;
         long long v = 0;
-        s_query_int(store->db, "PRAGMA user_version", &v);
+        bole_store_query_int(store->db, "PRAGMA user_version", &v);
         store->version = (int)v;
         *out = store;
         return BOLE_OK;
     }
     int target = options && options->target_version > 0 ? options->target_version
-                                                          : N_MIGRATIONS;
-    if (target > N_MIGRATIONS)
-        target = N_MIGRATIONS;
+                                                          : bole_store_n_migrations;
+    if (target > bole_store_n_migrations)
+        target = bole_store_n_migrations;
     st = s_migrate(store, target, err, errlen);
     if (st != BOLE_OK)
         goto fail;
@@ -242,10 +208,10 @@ static uint64_t s_count_if_table(sqlite3 *db, const char *table)
     long long exists = 0, n = 0;
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='%s'", table);
-    if (s_query_int(db, sql, &exists) != SQLITE_OK || !exists)
+    if (bole_store_query_int(db, sql, &exists) != SQLITE_OK || !exists)
         return 0;
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-    if (s_query_int(db, sql, &n) != SQLITE_OK)
+    if (bole_store_query_int(db, sql, &n) != SQLITE_OK)
         return 0;
     return (uint64_t)n;
 }
@@ -260,10 +226,10 @@ bole_status_t bole_store_counts(bole_store_t *store, bole_store_counts_t *out,
     out->projects = s_count_if_table(store->db, "projects");
     out->referrals = s_count_if_table(store->db, "referrals");
     long long seq = 0;
-    int rc = s_query_int(store->db, "SELECT coalesce(max(seq), 0) FROM change_log", &seq);
+    int rc = bole_store_query_int(store->db, "SELECT coalesce(max(seq), 0) FROM change_log", &seq);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot read change log: %s", sqlite3_errmsg(store->db));
-        return s_status(rc);
+        return bole_store_status(rc);
     }
     out->seq = (uint64_t)seq;
     return BOLE_OK;
@@ -275,7 +241,7 @@ bole_status_t bole_store_check(bole_store_t *store, char *err, size_t errlen)
     int rc = sqlite3_prepare_v2(store->db, "PRAGMA integrity_check", -1, &stmt, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "%s", sqlite3_errmsg(store->db));
-        return s_status(rc);
+        return bole_store_status(rc);
     }
     bole_status_t st = BOLE_OK;
     if (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -294,12 +260,12 @@ bole_status_t bole_store_check(bole_store_t *store, char *err, size_t errlen)
 
 bole_status_t bole_store_batch_begin(bole_store_t *store, char *err, size_t errlen)
 {
-    return s_exec(store->db, "BEGIN IMMEDIATE", err, errlen);
+    return bole_store_exec(store->db, "BEGIN IMMEDIATE", err, errlen);
 }
 
 bole_status_t bole_store_item_begin(bole_store_t *store, char *err, size_t errlen)
 {
-    return s_exec(store->db, "SAVEPOINT item", err, errlen);
+    return bole_store_exec(store->db, "SAVEPOINT item", err, errlen);
 }
 
 void bole_store_item_end(bole_store_t *store, int keep)
@@ -311,7 +277,7 @@ void bole_store_item_end(bole_store_t *store, int keep)
 
 bole_status_t bole_store_batch_commit(bole_store_t *store, char *err, size_t errlen)
 {
-    bole_status_t st = s_exec(store->db, "COMMIT", err, errlen);
+    bole_status_t st = bole_store_exec(store->db, "COMMIT", err, errlen);
     if (st != BOLE_OK)
         bole_store_batch_rollback(store);
     return st;
@@ -336,7 +302,7 @@ static const char *s_entity_name(bole_entity_t entity)
 }
 
 /* Appends to the change log; returns the new sequence number or 0. */
-static uint64_t s_log_change(sqlite3 *db, bole_entity_t entity, int64_t id, const char *op,
+uint64_t bole_store_log_change(sqlite3 *db, bole_entity_t entity, int64_t id, const char *op,
                              int64_t at)
 {
     sqlite3_stmt *stmt = NULL;
@@ -356,10 +322,10 @@ static uint64_t s_log_change(sqlite3 *db, bole_entity_t entity, int64_t id, cons
     return seq;
 }
 
-static bole_status_t s_fail(sqlite3 *db, int rc, const char *what, char *err, size_t errlen)
+bole_status_t bole_store_fail(sqlite3 *db, int rc, const char *what, char *err, size_t errlen)
 {
     snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(db));
-    return s_status(rc);
+    return bole_store_status(rc);
 }
 
 static int64_t s_find_id(sqlite3 *db, bole_entity_t entity, const char *external_id)
@@ -397,7 +363,7 @@ bole_status_t bole_store_put(bole_store_t *store, bole_entity_t entity,
     sqlite3_stmt *stmt = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
     if (rc != SQLITE_OK)
-        return s_fail(db, rc, "prepare put", err, errlen);
+        return bole_store_fail(db, rc, "prepare put", err, errlen);
     if (!id)
         sqlite3_bind_text(stmt, 1, record->external_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, record->updated_at);
@@ -409,12 +375,12 @@ bole_status_t bole_store_put(bole_store_t *store, bole_entity_t entity,
     rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE)
-        return s_fail(db, rc, "put", err, errlen);
+        return bole_store_fail(db, rc, "put", err, errlen);
     out->created = id == 0;
     out->id = id ? id : sqlite3_last_insert_rowid(db);
-    out->seq = s_log_change(db, entity, out->id, "put", record->updated_at);
+    out->seq = bole_store_log_change(db, entity, out->id, "put", record->updated_at);
     if (!out->seq)
-        return s_fail(db, sqlite3_errcode(db), "change log", err, errlen);
+        return bole_store_fail(db, sqlite3_errcode(db), "change log", err, errlen);
     return BOLE_OK;
 }
 
@@ -430,7 +396,7 @@ bole_status_t bole_store_get(bole_store_t *store, bole_entity_t entity, const ch
     sqlite3_stmt *stmt = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
     if (rc != SQLITE_OK)
-        return s_fail(db, rc, "prepare get", err, errlen);
+        return bole_store_fail(db, rc, "prepare get", err, errlen);
     if (external_id)
         sqlite3_bind_text(stmt, 1, external_id, -1, SQLITE_STATIC);
     else
@@ -444,7 +410,7 @@ bole_status_t bole_store_get(bole_store_t *store, bole_entity_t entity, const ch
     }
     if (rc != SQLITE_ROW) {
         sqlite3_finalize(stmt);
-        return s_fail(db, rc, "get", err, errlen);
+        return bole_store_fail(db, rc, "get", err, errlen);
     }
     out->id = sqlite3_column_int64(stmt, 0);
     const char *ext = (const char *)sqlite3_column_text(stmt, 1);
@@ -499,16 +465,16 @@ bole_status_t bole_store_delete(bole_store_t *store, bole_entity_t entity,
     sqlite3_stmt *stmt = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
     if (rc != SQLITE_OK)
-        return s_fail(db, rc, "prepare delete", err, errlen);
+        return bole_store_fail(db, rc, "prepare delete", err, errlen);
     sqlite3_bind_int64(stmt, 1, id);
     rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE)
-        return s_fail(db, rc, "delete", err, errlen);
+        return bole_store_fail(db, rc, "delete", err, errlen);
     out->id = id;
-    out->seq = s_log_change(db, entity, id, "delete", now);
+    out->seq = bole_store_log_change(db, entity, id, "delete", now);
     if (!out->seq)
-        return s_fail(db, sqlite3_errcode(db), "change log", err, errlen);
+        return bole_store_fail(db, sqlite3_errcode(db), "change log", err, errlen);
     return BOLE_OK;
 }
 
@@ -524,7 +490,7 @@ bole_status_t bole_store_scan(bole_store_t *store, bole_entity_t entity, int64_t
     sqlite3_stmt *stmt = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
     if (rc != SQLITE_OK)
-        return s_fail(db, rc, "prepare scan", err, errlen);
+        return bole_store_fail(db, rc, "prepare scan", err, errlen);
     sqlite3_bind_int64(stmt, 1, after_id);
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         bole_store_record_t r = {
@@ -544,7 +510,7 @@ bole_status_t bole_store_scan(bole_store_t *store, bole_entity_t entity, int64_t
     }
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE)
-        return s_fail(db, rc, "scan", err, errlen);
+        return bole_store_fail(db, rc, "scan", err, errlen);
     return BOLE_OK;
 }
 
@@ -558,7 +524,7 @@ bole_status_t bole_store_changes(bole_store_t *store, uint64_t after_seq,
                                 "WHERE seq > ? ORDER BY seq",
                                 -1, &stmt, NULL);
     if (rc != SQLITE_OK)
-        return s_fail(db, rc, "prepare changes", err, errlen);
+        return bole_store_fail(db, rc, "prepare changes", err, errlen);
     sqlite3_bind_int64(stmt, 1, (sqlite3_int64)after_seq);
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         const char *entity = (const char *)sqlite3_column_text(stmt, 1);
@@ -576,13 +542,13 @@ bole_status_t bole_store_changes(bole_store_t *store, uint64_t after_seq,
     }
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return s_fail(db, rc, "changes", err, errlen);
+        return bole_store_fail(db, rc, "changes", err, errlen);
     return BOLE_OK;
 }
 
 uint64_t bole_store_last_seq(bole_store_t *store)
 {
     long long seq = 0;
-    s_query_int(store->db, "SELECT coalesce(max(seq), 0) FROM change_log", &seq);
+    bole_store_query_int(store->db, "SELECT coalesce(max(seq), 0) FROM change_log", &seq);
     return (uint64_t)seq;
 }
