@@ -5,6 +5,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "model.h"
+#include "weights.h"
 #include "protocol.h"
 #include "state.h"
 
@@ -103,7 +104,7 @@ bole_status_t bole_handle_reload_model(bole_call_t *call)
         return BOLE_INTERNAL;
     bole__reload_model_response__init(r);
     r->model_version = bole_arena_strdup(call->arena, bole_model_version(now->model));
-    r->weights_version = "";
+    r->weights_version = bole_arena_strdup(call->arena, bole_weights_version(now->weights));
     log_info("model reloaded: %s", r->model_version);
     bole_models_release(d, &now);
     call->response->body_case = BOLE__RESPONSE__BODY_RELOAD_MODEL;

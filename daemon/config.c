@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { OPT_STRING, OPT_LONG, OPT_CHOICE } opt_kind_t;
+typedef enum { OPT_STRING, OPT_LONG, OPT_CHOICE, OPT_FLAG } opt_kind_t;
 
 typedef struct {
     const char *name;       /* Long name, also the config-file key. */
@@ -32,6 +32,9 @@ typedef struct {
 #define LONG_OPT(n, field, lo, hi, def, help) \
     {n, OPT_LONG, offsetof(bole_config_t, field), sizeof(long), lo, hi, NULL, def, help}
 
+#define FLAG_OPT(n, field, help) \
+    {n, OPT_FLAG, offsetof(bole_config_t, field), sizeof(long), 0, 1, NULL, "0", help}
+
 static const option_t s_options[] = {
     STR_OPT("listen", listen, "tcp://127.0.0.1:5555", "ZeroMQ endpoint for requests (ROUTER)"),
     STR_OPT("events", events, "tcp://127.0.0.1:5556", "ZeroMQ endpoint for events (PUB)"),
@@ -43,6 +46,12 @@ static const option_t s_options[] = {
     LONG_OPT("max-message-size", max_message_size, 1024, 256L << 20, "2097152",
              "largest request in bytes; larger ones are dropped by ZeroMQ"),
     LONG_OPT("max-bulk-items", max_bulk_items, 1, 100000, "10000", "items per bulk put"),
+    STR_OPT("auth", auth, "",
+            "allow-list of client keys (name role key [zones]); turns CURVE encryption on"),
+    STR_OPT("server-key", server_key, "",
+            "server secret key file, created (mode 0600) if missing; default <db>.key"),
+    FLAG_OPT("insecure", insecure,
+             "allow binding non-loopback endpoints without CURVE (plaintext, no auth)"),
 };
 #define N_OPTIONS (sizeof s_options / sizeof s_options[0])
 
@@ -100,6 +109,20 @@ int bole_config_set(bole_config_t *config, const char *name, const char *value,
         }
         memcpy(field, value, strlen(value) + 1);
         return 0;
+    case OPT_FLAG: {
+        long v;
+        if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0 || strcmp(value, "yes") == 0)
+            v = 1;
+        else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0 || strcmp(value, "no") == 0)
+            v = 0;
+        else {
+            snprintf(err, errlen, "option '%s' is on or off: 1/0, true/false, yes/no (got '%s')",
+                     name, value);
+            return -1;
+        }
+        memcpy(field, &v, sizeof v);
+        return 0;
+    }
     case OPT_LONG: {
         char *end = NULL;
         errno = 0;
@@ -129,6 +152,12 @@ void bole_config_defaults(bole_config_t *config)
                                  sizeof err);
         (void)rc; /* Defaults are within their own bounds by construction. */
     }
+}
+
+int bole_config_is_flag(const char *name)
+{
+    const option_t *opt = s_find(name);
+    return opt && opt->kind == OPT_FLAG;
 }
 
 static char *s_trim(char *s)
@@ -188,7 +217,7 @@ void bole_config_print_help(void *stream)
     for (size_t i = 0; i < N_OPTIONS; i++) {
         const option_t *o = &s_options[i];
         fprintf(out, "  --%-18s %s\n  %-20s   (default: %s", o->name, o->help, "",
-                o->fallback);
+                o->fallback[0] ? o->fallback : "none");
         if (o->kind == OPT_CHOICE)
             fprintf(out, "; one of: %s", o->choices);
         fprintf(out, ")\n");

@@ -19,6 +19,9 @@ typedef struct {
     char synchronous[16];           /* "full" (default) or "normal". */
     long max_message_size;          /* Bytes; bigger requests are dropped by ZeroMQ. */
     long max_bulk_items;            /* Items per bulk request. */
+    char auth[BOLE_PATH_MAX];       /* Allow-list of client keys; set = CURVE on. */
+    char server_key[BOLE_PATH_MAX]; /* Server secret key file ("" = next to the DB). */
+    long insecure;                  /* 1: allow non-loopback binds without CURVE. */
 } bole_config_t;
 
 /* Fills every option with its default. */
@@ -30,6 +33,10 @@ void bole_config_defaults(bole_config_t *config /* OUT */);
  */
 int bole_config_set(bole_config_t *config, const char *name, const char *value,
                     char *err, size_t errlen);
+
+/* 1 if the option is an on/off flag (given on the command line without a
+ * value: "--insecure"). */
+int bole_config_is_flag(const char *name);
 
 /*
  * Reads "name = value" lines ("#" starts a comment) from a file. Returns 0,

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "auth.h"
 #include "bole.pb-c.h"
 #include "config.h"
 #include "stats.h"
@@ -78,6 +79,7 @@ typedef struct {
     bole_daemon_t *daemon;
     bole_store_t *store;            /* This thread's connection. */
     bole_models_t *models;          /* Held for the whole call. */
+    const bole_principal_t *principal; /* The caller's key (NULL without CURVE). */
     bole_arena_t *arena;
     const Bole__Request *request;   /* Decoded and generically validated. */
     Bole__Response *response;       /* Handler sets body_case and the body. */

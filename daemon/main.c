@@ -104,6 +104,8 @@ static int s_parse_args(int argc, char **argv, bole_config_t *config)
             snprintf(namebuf, sizeof namebuf, "%.*s", (int)(eq - name), name);
             name = namebuf;
             value = eq + 1;
+        } else if (bole_config_is_flag(name)) {
+            value = "1";
         } else if (i + 1 < argc) {
             value = argv[++i];
         } else {

@@ -135,8 +135,20 @@ static bole_status_t s_filter_init(bole_call_t *call, filter_t *f, int talents,
     f->catalog = call->daemon->catalog;
     f->talents = talents;
     f->now = bole_now_ms();
-    if (!mf)
+    bole_intern_t *names = bole_catalog_names(f->catalog);
+    const bole_principal_t *p = call->principal;
+    if (!mf) {
+        if (p && p->n_zones) {
+            /* A zone-scoped key sees candidates of its zones only. */
+            f->zones_given = 1;
+            for (size_t i = 0; i < p->n_zones; i++) {
+                uint32_t id = bole_intern_find(names, p->zones[i]);
+                if (id != BOLE_INTERN_NONE)
+                    f->zones[f->n_zones++] = id;
+            }
+        }
         return BOLE_OK;
+    }
     bole_status_t st = bole_validate_filter(mf, call->err, call->errlen);
     if (st != BOLE_OK)
         return st;
@@ -146,9 +158,21 @@ static bole_status_t s_filter_init(bole_call_t *call, filter_t *f, int talents,
                  "organisations", MAX_FILTER_VALUES);
         return BOLE_INVALID_ARGUMENT;
     }
-    bole_intern_t *names = bole_catalog_names(f->catalog);
     f->zones_given = mf->n_zones > 0;
     s_names(names, mf->zones, mf->n_zones, f->zones, &f->n_zones);
+    if (p && p->n_zones) {
+        /* Intersect with the key's zones (all of them when none were asked). */
+        uint32_t asked[MAX_FILTER_VALUES];
+        size_t n_asked = f->n_zones, kept = 0;
+        memcpy(asked, f->zones, sizeof asked);
+        for (size_t i = 0; i < p->n_zones; i++) {
+            uint32_t id = bole_intern_find(names, p->zones[i]);
+            if (id != BOLE_INTERN_NONE && (!f->zones_given || s_in(asked, n_asked, id)))
+                f->zones[kept++] = id;
+        }
+        f->n_zones = kept;
+        f->zones_given = 1;
+    }
     f->industries_given = mf->n_industries > 0;
     s_names(names, mf->industries, mf->n_industries, f->industries, &f->n_industries);
     f->orgs_given = mf->n_organisations > 0;
@@ -484,6 +508,12 @@ bole_status_t bole_handle_match_for_need(bole_call_t *call)
         if (!need || bole_index_get(d->need_index, id, query) != 0) {
             snprintf(call->err, call->errlen, "no need with id '%s'", r->need_id);
             st = BOLE_NOT_FOUND;
+        } else if (!bole_principal_zone_ok(call->principal,
+                                           bole_intern_name(bole_catalog_names(d->catalog),
+                                                            need->zone))) {
+            snprintf(call->err, call->errlen, "key '%s' may not access need '%s' (other zone)",
+                     call->principal->name, r->need_id);
+            st = BOLE_PERMISSION_DENIED;
         }
     }
     if (st == BOLE_OK)
@@ -536,6 +566,12 @@ bole_status_t bole_handle_match_for_talent(bole_call_t *call)
         if (!talent || bole_index_get(d->talent_index, id, query) != 0) {
             snprintf(call->err, call->errlen, "no talent with id '%s'", r->talent_id);
             st = BOLE_NOT_FOUND;
+        } else if (!bole_principal_zone_ok(call->principal,
+                                           bole_intern_name(bole_catalog_names(d->catalog),
+                                                            talent->zone))) {
+            snprintf(call->err, call->errlen, "key '%s' may not access talent '%s' (other zone)",
+                     call->principal->name, r->talent_id);
+            st = BOLE_PERMISSION_DENIED;
         }
     }
     if (st == BOLE_OK)

@@ -31,6 +31,7 @@ typedef struct {
     bole_status_t (*embed)(const bole_model_t *model, const void *msg, float *out, char *err,
                            size_t errlen);
     const char *(*external_id)(const void *msg);
+    const char *(*zone)(const void *msg);
     /* Packs msg with updated_at set and vector/internal id cleared. */
     uint8_t *(*pack_stored)(bole_arena_t *arena, const void *msg, int64_t updated_at,
                             size_t *len);
@@ -59,6 +60,8 @@ static bole_status_t s_need_embed(const bole_model_t *mo, const void *m, float *
 }
 static const char *s_talent_ext(const void *m) { return ((const Bole__Talent *)m)->external_id; }
 static const char *s_need_ext(const void *m) { return ((const Bole__Need *)m)->external_id; }
+static const char *s_talent_zone(const void *m) { return ((const Bole__Talent *)m)->zone; }
+static const char *s_need_zone(const void *m) { return ((const Bole__Need *)m)->zone; }
 
 static uint8_t *s_talent_pack(bole_arena_t *arena, const void *m, int64_t at, size_t *len)
 {
@@ -109,11 +112,11 @@ static bole_index_t *s_need_index(bole_daemon_t *d) { return d->need_index; }
 
 static const entity_ops_t s_talent_ops = {
     BOLE_ENTITY_TALENT, "talent", s_talent_validate, s_talent_embed, s_talent_ext,
-    s_talent_pack, s_talent_build, s_talent_free, s_talent_index,
+    s_talent_zone, s_talent_pack, s_talent_build, s_talent_free, s_talent_index,
 };
 static const entity_ops_t s_need_ops = {
     BOLE_ENTITY_NEED, "need", s_need_validate, s_need_embed, s_need_ext,
-    s_need_pack, s_need_build, s_need_free, s_need_index,
+    s_need_zone, s_need_pack, s_need_build, s_need_free, s_need_index,
 };
 
 /* ---- applying committed changes to the catalog and index ----------------- */
@@ -186,6 +189,17 @@ static apply_t *s_apply_new(bole_call_t *call, const entity_ops_t *ops, size_t n
     return a;
 }
 
+/* A zone-scoped key may only see and change records of its zones. */
+static bole_status_t s_zone_check(const bole_call_t *call, const char *zone, const char *what,
+                                  char *err, size_t errlen)
+{
+    if (bole_principal_zone_ok(call->principal, zone))
+        return BOLE_OK;
+    snprintf(err, errlen, "key '%s' may not access %s in zone '%s'", call->principal->name, what,
+             zone ? zone : "");
+    return BOLE_PERMISSION_DENIED;
+}
+
 /* ---- puts ----------------------------------------------------------------- */
 
 /* Writes items[0..n) in the current transaction. Validation and embedding
@@ -215,6 +229,8 @@ static bole_status_t s_put_many(bole_call_t *call, const entity_ops_t *ops, void
         snprintf(what, sizeof what, bulk ? "%ss[%zu]" : "%s", ops->name, i);
         bole_status_t st = ops->validate(items[i], what, why, sizeof why);
         if (st == BOLE_OK)
+            st = s_zone_check(call, ops->zone(items[i]), what, why, sizeof why);
+        if (st == BOLE_OK)
             st = ops->embed(call->models->model, items[i], apply->vectors + i * (size_t)dim,
                             why, sizeof why);
         if (st == BOLE_OK)
@@ -242,7 +258,7 @@ static bole_status_t s_put_many(bole_call_t *call, const entity_ops_t *ops, void
     if (n_errors) {
         snprintf(call->err, call->errlen, "%zu of %zu %ss refused (see errors); nothing stored",
                  n_errors, n, ops->name);
-        return BOLE_INVALID_ARGUMENT;
+        return n_errors == 1 ? (bole_status_t)bulk->errors[0]->status : BOLE_INVALID_ARGUMENT;
     }
     int64_t now = bole_now_ms();
     bole_intern_t *names = bole_catalog_names(d->catalog);
@@ -377,6 +393,15 @@ static bole_status_t s_get(bole_call_t *call, const entity_ops_t *ops, const cha
         snprintf(call->err, call->errlen, "stored %s '%s' cannot be decoded", ops->name, id);
         return BOLE_INTERNAL;
     }
+    st = s_zone_check(call, ops->zone(msg), ops->name, call->err, call->errlen);
+    if (st != BOLE_OK) {
+        if (ops->entity == BOLE_ENTITY_TALENT)
+            bole__talent__free_unpacked(msg, NULL);
+        else
+            bole__need__free_unpacked(msg, NULL);
+        bole_store_record_free(&rec);
+        return st;
+    }
     float *vector = bole_arena_array(call->arena, rec.dim ? rec.dim : 1, sizeof(float));
     if (vector)
         memcpy(vector, rec.vector, rec.dim * sizeof(float));
@@ -454,6 +479,25 @@ static bole_status_t s_delete(bole_call_t *call, const entity_ops_t *ops, const 
     bole_status_t st = bole_validate_id(id, "id", call->err, call->errlen);
     if (st != BOLE_OK)
         return st;
+    if (call->principal && call->principal->n_zones) {
+        bole_catalog_t *c = call->daemon->catalog;
+        char zone[256] = "";
+        bole_catalog_read_lock(c);
+        bole_intern_t *names = bole_catalog_names(c);
+        if (ops->entity == BOLE_ENTITY_TALENT) {
+            const bole_talent_rec_t *t = bole_catalog_talent(c, bole_catalog_talent_id(c, id));
+            if (t)
+                snprintf(zone, sizeof zone, "%s", bole_intern_name(names, t->zone));
+        } else {
+            const bole_need_rec_t *n = bole_catalog_need(c, bole_catalog_need_id(c, id));
+            if (n)
+                snprintf(zone, sizeof zone, "%s", bole_intern_name(names, n->zone));
+        }
+        bole_catalog_unlock(c);
+        st = s_zone_check(call, zone, ops->name, call->err, call->errlen);
+        if (st != BOLE_OK)
+            return st;
+    }
     bole_store_put_result_t out;
     st = bole_store_delete(call->store, ops->entity, id, bole_now_ms(), &out, call->err,
                            call->errlen);
@@ -501,7 +545,9 @@ bole_status_t bole_handle_close_need(bole_call_t *call)
         snprintf(call->err, call->errlen, "stored need '%s' cannot be decoded", id);
         return BOLE_INTERNAL;
     }
-    if (need->closed) {
+    if (s_zone_check(call, need->zone, "need", call->err, call->errlen) != BOLE_OK) {
+        st = BOLE_PERMISSION_DENIED;
+    } else if (need->closed) {
         snprintf(call->err, call->errlen, "need '%s' is already closed", id);
         st = BOLE_FAILED_PRECONDITION;
     } else {

@@ -54,6 +54,7 @@ typedef struct {
     zmq_msg_t identity;         /* Routing frame of the peer. */
     int delimited;              /* Reply with an empty delimiter frame. */
     Bole__Request *request;     /* Decoded; NULL if decoding failed. */
+    const bole_principal_t *principal; /* Caller under CURVE, else NULL. */
     int slot;                   /* Stats slot (body case; 0 invalid). */
     uint64_t received_us;       /* For the latency figure. */
     bole_status_t status;       /* Result. */
@@ -89,14 +90,120 @@ struct bole_server {
     worker_t readers[N_READERS];
     worker_t writer;
     size_t in_flight;           /* Jobs queued or running (server thread only). */
+    bole_auth_t *auth;          /* Allow-list; NULL when CURVE is off. */
+    pthread_t zap_thread;       /* Answers ZeroMQ's authentication requests. */
+    int zap_started;
+    volatile int zap_stop;
 };
 
+/* ---- CURVE and ZAP ---------------------------------------------------------- */
+
+/* The ZAP handler: ZeroMQ asks it, per connecting client, whether the
+ * client's CURVE key is allowed; the answer's user id (the key's name) then
+ * rides on every message of that connection as "User-Id". */
+static void *s_zap_main(void *arg)
+{
+    bole_server_t *server = arg;
+    void *sock = zmq_socket(server->zmq, ZMQ_REP);
+    if (!sock || zmq_bind(sock, "inproc://zeromq.zap.01") != 0) {
+        log_error("cannot start the ZAP handler: %s", zmq_strerror(zmq_errno()));
+        if (sock)
+            zmq_close(sock);
+        return NULL;
+    }
+    while (!server->zap_stop) {
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&item, 1, POLL_MS) <= 0)
+            continue;
+        /* version, request id, domain, address, identity, mechanism, key */
+        zmq_msg_t part[8];
+        int n = 0, more = 1;
+        while (more && n < 8) {
+            zmq_msg_init(&part[n]);
+            if (zmq_msg_recv(&part[n], sock, 0) < 0)
+                break;
+            more = zmq_msg_more(&part[n]);
+            n++;
+        }
+        const bole_principal_t *who = NULL;
+        char key[41] = "";
+        if (n == 7 && zmq_msg_size(&part[5]) == 5 &&
+            memcmp(zmq_msg_data(&part[5]), "CURVE", 5) == 0 && zmq_msg_size(&part[6]) == 32) {
+            zmq_z85_encode(key, zmq_msg_data(&part[6]), 32);
+            who = bole_auth_find_key(server->auth, key);
+        }
+        if (!who)
+            log_warn("connection refused: unknown client key %s", key[0] ? key : "(none)");
+        const char *status = who ? "200" : "400";
+        const char *text = who ? "OK" : "unknown client key";
+        const char *user = who ? who->name : "";
+        zmq_send(sock, "1.0", 3, ZMQ_SNDMORE);
+        if (n >= 2)
+            zmq_send(sock, zmq_msg_data(&part[1]), zmq_msg_size(&part[1]), ZMQ_SNDMORE);
+        else
+            zmq_send(sock, "", 0, ZMQ_SNDMORE);
+        zmq_send(sock, status, 3, ZMQ_SNDMORE);
+        zmq_send(sock, text, strlen(text), ZMQ_SNDMORE);
+        zmq_send(sock, user, strlen(user), ZMQ_SNDMORE);
+        zmq_send(sock, "", 0, 0);
+        for (int i = 0; i < n; i++)
+            zmq_msg_close(&part[i]);
+    }
+    zmq_close(sock);
+    return NULL;
+}
+
+/* Loads the allow-list and server keys and starts the ZAP handler. */
+static int s_curve_setup(bole_server_t *server, char *public_key, char *secret_key, char *err,
+                         size_t errlen)
+{
+    const bole_config_t *c = &server->daemon->config;
+    char why[512];
+    if (bole_auth_load(&server->auth, c->auth, why, sizeof why) != 0) {
+        snprintf(err, errlen, "allow-list: %s", why);
+        return -1;
+    }
+    char path[BOLE_PATH_MAX + 8];
+    if (c->server_key[0])
+        snprintf(path, sizeof path, "%s", c->server_key);
+    else
+        snprintf(path, sizeof path, "%s.key", c->db);
+    int created = 0;
+    if (bole_auth_server_keys(path, public_key, secret_key, &created, why, sizeof why) != 0) {
+        snprintf(err, errlen, "server key: %s", why);
+        return -1;
+    }
+    log_info("CURVE on: %s server key %s (public key in %s.pub: %s); %zu client key%s allowed",
+             created ? "created" : "loaded", path, path, public_key,
+             bole_auth_count(server->auth), bole_auth_count(server->auth) == 1 ? "" : "s");
+    if (pthread_create(&server->zap_thread, NULL, s_zap_main, server) != 0) {
+        snprintf(err, errlen, "cannot start the ZAP thread");
+        return -1;
+    }
+    server->zap_started = 1;
+    return 0;
+}
+
 static void *s_bind(void *zmq, int type, const char *endpoint, long max_message,
-                    char *err, size_t errlen)
+                    const char *secret_key, int insecure, char *err, size_t errlen)
 {
     void *sock = zmq_socket(zmq, type);
     if (!sock) {
         snprintf(err, errlen, "zmq_socket: %s", zmq_strerror(zmq_errno()));
+        return NULL;
+    }
+    if (secret_key) {
+        int on = 1;
+        zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, "bole", 4);
+        zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &on, sizeof on);
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, secret_key, 40);
+    } else if (!insecure && !bole_endpoint_is_local(endpoint)) {
+        snprintf(err, errlen,
+                 "refusing to bind %s without CURVE: anyone on the network could read and "
+                 "change data. Give --auth FILE (an allow-list of client keys; see "
+                 "docs/SECURITY.md), or --insecure if this network is trusted",
+                 endpoint);
+        zmq_close(sock);
         return NULL;
     }
     int linger = LINGER_MS;
@@ -176,6 +283,7 @@ static void *s_reader_main(void *arg)
             .daemon = server->daemon,
             .store = w->store,
             .models = bole_models_acquire(server->daemon),
+            .principal = job->principal,
             .arena = &w->arena,
             .request = job->request,
             .response = &response,
@@ -219,6 +327,7 @@ static void s_run_write_batch(worker_t *w, job_t **jobs, size_t n)
             .daemon = daemon,
             .store = w->store,
             .models = models,
+            .principal = jobs[i]->principal,
             .arena = &w->arena,
             .request = jobs[i]->request,
             .response = &responses[i],
@@ -364,6 +473,20 @@ static void s_reject(bole_server_t *server, job_t *job, uint64_t id, bole_status
     s_send_reply(server, job);
 }
 
+/* Answers a decoded request that may not run (authentication, role). */
+static void s_reject_method(bole_server_t *server, job_t *job, bole_status_t st, char *err)
+{
+    Bole__Response response = BOLE__RESPONSE__INIT;
+    response.id = job->request->id;
+    job->status = st;
+    s_fill_error(&response, st, err);
+    s_pack(job, &response);
+    bole_stats_record(server->daemon->stats, job->slot, bole_monotonic_us() - job->received_us,
+                      1);
+    bole_protocol_free_request(&job->request);
+    s_send_reply(server, job);
+}
+
 /* Receives one whole multipart message and queues or answers it. Returns 0
  * when a message was handled, 1 when none was waiting, -1 on a socket error. */
 static int s_receive_one(bole_server_t *server)
@@ -418,6 +541,13 @@ static int s_receive_one(bole_server_t *server)
                                   zmq_msg_size(&frames[first_payload]), &job->request, &id,
                                   err, sizeof err);
     }
+    /* The ZAP handler's user id (the key's name) rides on the data frames,
+     * not on the routing frame the ROUTER made up. */
+    char user[64] = "";
+    if (st == BOLE_OK && server->auth) {
+        const char *u = zmq_msg_gets(&frames[first_payload], "User-Id");
+        snprintf(user, sizeof user, "%s", u ? u : "");
+    }
     for (int i = 0; i < n; i++)
         zmq_msg_close(&frames[i]);
     if (st != BOLE_OK) {
@@ -425,6 +555,23 @@ static int s_receive_one(bole_server_t *server)
         return 0;
     }
     job->slot = (int)job->request->body_case;
+    if (server->auth) {
+        job->principal = bole_auth_find_name(server->auth, user);
+        const char *method = bole_protocol_method_name(job->slot);
+        if (!job->principal) {
+            snprintf(err, sizeof err, "unknown caller");
+            s_reject_method(server, job, BOLE_UNAUTHENTICATED, err);
+            return 0;
+        }
+        if (!(bole_auth_method_roles(job->slot) & job->principal->role)) {
+            snprintf(err, sizeof err, "key '%s' (role %s) may not call %s",
+                     job->principal->name, bole_auth_role_name(job->principal->role),
+                     method ? method : "this method");
+            log_warn("permission denied: %s", err);
+            s_reject_method(server, job, BOLE_PERMISSION_DENIED, err);
+            return 0;
+        }
+    }
     server->in_flight++;
     if (bole_method_kind(job->slot) == BOLE_METHOD_WRITE)
         bole_queue_push(&server->writes, &job->link);
@@ -488,11 +635,23 @@ bole_server_t *bole_server_new(bole_daemon_t *daemon, char *err, size_t errlen)
         snprintf(err, errlen, "zmq_ctx_new: %s", zmq_strerror(zmq_errno()));
         goto fail;
     }
+    char public_key[41], secret_key[41];
+    const char *curve = NULL;
+    if (daemon->config.auth[0]) {
+        if (s_curve_setup(server, public_key, secret_key, err, errlen) != 0)
+            goto fail;
+        curve = secret_key;
+    } else if (daemon->config.insecure) {
+        log_warn("--insecure: CURVE is off and non-loopback binds are allowed; requests "
+                 "and events travel in plain text without authentication");
+    }
     server->router = s_bind(server->zmq, ZMQ_ROUTER, daemon->config.listen,
-                            daemon->config.max_message_size, err, errlen);
+                            daemon->config.max_message_size, curve,
+                            (int)daemon->config.insecure, err, errlen);
     if (!server->router)
         goto fail;
-    server->pub = s_bind(server->zmq, ZMQ_PUB, daemon->config.events, 0, err, errlen);
+    server->pub = s_bind(server->zmq, ZMQ_PUB, daemon->config.events, 0, curve,
+                         (int)daemon->config.insecure, err, errlen);
     if (!server->pub)
         goto fail;
     daemon->publish = s_publish;
@@ -543,6 +702,11 @@ void bole_server_destroy(bole_server_t **server)
         free(job);
         item = next;
     }
+    if (s->zap_started) {
+        s->zap_stop = 1;
+        pthread_join(s->zap_thread, NULL);
+    }
+    bole_auth_destroy(&s->auth);
     if (s->router)
         zmq_close(s->router);
     if (s->pub)

@@ -87,6 +87,15 @@ int bole_client_timeout(const bole_client_t *c);
 /* Change the reply timeout for later calls (values <= 0 mean 5000). */
 void bole_client_set_timeout(bole_client_t *c, int timeout_ms);
 
+/* Switches the client to CURVE encryption and authentication: the server's
+ * public key and this client's key pair, each 40 characters of Z85 text (as
+ * written by `bolectl keygen` and by boled next to its secret key). The
+ * socket is reopened with the keys. Returns BOLE_OK, BOLE_EINVAL for a bad
+ * key length, or BOLE_ETRANSPORT. A server that does not know the key never
+ * answers: calls then time out. */
+int bole_client_set_curve(bole_client_t *c, const char *server_public,
+                          const char *client_public, const char *client_secret);
+
 /* Send `req` and wait for its answer.
  * The call sets req->id to the client's next correlation id (1, 2, 3...) and
  * req->api_version to API_VERSION_1; everything else in `req` is the caller's

@@ -40,6 +40,29 @@ struct harness {
 };
 
 /* Harnesses alive, for the atexit() clean-up. */
+/* CURVE keys for every client the harness makes (harness_use_curve). */
+static int s_curve;
+static char s_server_pub[41], s_client_pub[41], s_client_sec[41];
+
+void harness_use_curve(const char *server_pub, const char *client_pub, const char *client_sec)
+{
+    s_curve = server_pub != NULL;
+    if (!s_curve)
+        return;
+    snprintf(s_server_pub, sizeof s_server_pub, "%s", server_pub);
+    snprintf(s_client_pub, sizeof s_client_pub, "%s", client_pub);
+    snprintf(s_client_sec, sizeof s_client_sec, "%s", client_sec);
+}
+
+static bole_client_t *s_new_client(const char *endpoint, int timeout_ms)
+{
+    bole_client_t *c = bole_client_new(endpoint, timeout_ms);
+    if (c != NULL && s_curve
+        && bole_client_set_curve(c, s_server_pub, s_client_pub, s_client_sec) != BOLE_OK)
+        bole_client_destroy(&c);
+    return c;
+}
+
 static harness_t *s_live[S_MAX_LIVE];
 static int s_atexit_done;
 
@@ -202,7 +225,7 @@ static int s_spawn(harness_t *h)
 
     /* Wait for Health, noticing a daemon that died on start-up. */
     deadline = s_now_ms() + S_START_TIMEOUT_MS;
-    bole_client_t *c = bole_client_new(h->endpoint, 250);
+    bole_client_t *c = s_new_client(h->endpoint, 250);
     if (c == NULL) {
         fprintf(stderr, "harness: cannot create a client for %s\n", h->endpoint);
         harness_kill(h);
@@ -308,7 +331,7 @@ pid_t harness_pid(const harness_t *h) { return h->pid; }
 
 bole_client_t *harness_client(const harness_t *h, int timeout_ms)
 {
-    return bole_client_new(h->endpoint, timeout_ms);
+    return s_new_client(h->endpoint, timeout_ms);
 }
 
 void harness_dump_log(const harness_t *h, int lines)

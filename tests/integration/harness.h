@@ -70,6 +70,11 @@ void harness_dump_log(const harness_t *h, int lines);
  * Accepts NULL. */
 void harness_destroy(harness_t **hp);
 
+/* From now on, every client the harness makes (its own health checks and
+ * harness_client) uses CURVE with these Z85 keys; NULL server_pub turns it
+ * off. Start the daemon with --auth and --server-key matching them. */
+void harness_use_curve(const char *server_pub, const char *client_pub, const char *client_sec);
+
 /* Health call helper: returns 1 if `c` gets an OK Health answer, else 0. */
 int harness_health_ok(bole_client_t *c);
 

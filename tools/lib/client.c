@@ -27,6 +27,8 @@ struct bole_client {
     uint64_t next_id;     /* Last correlation id used; the next call uses next_id + 1. */
     uint64_t stale;       /* Replies discarded for a mismatched id. */
     uint64_t resets;      /* Socket resets after timeouts. */
+    int      curve;       /* 1: CURVE keys below are set. */
+    char     server_key[41], public_key[41], secret_key[41]; /* Z85 text. */
 };
 
 /* Milliseconds on the monotonic clock. */
@@ -51,6 +53,10 @@ static int s_open(bole_client_t *c)
     if (zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger) != 0
         || zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0
         || zmq_setsockopt(c->sock, ZMQ_SNDTIMEO, &sndtimeo, sizeof sndtimeo) != 0
+        || (c->curve
+            && (zmq_setsockopt(c->sock, ZMQ_CURVE_SERVERKEY, c->server_key, 40) != 0
+                || zmq_setsockopt(c->sock, ZMQ_CURVE_PUBLICKEY, c->public_key, 40) != 0
+                || zmq_setsockopt(c->sock, ZMQ_CURVE_SECRETKEY, c->secret_key, 40) != 0))
         || zmq_connect(c->sock, c->endpoint) != 0) {
         zmq_close(c->sock);
         c->sock = NULL;
@@ -95,6 +101,21 @@ err:
     free(c->endpoint);
     free(c);
     return NULL;
+}
+
+int bole_client_set_curve(bole_client_t *c, const char *server_public,
+                          const char *client_public, const char *client_secret)
+{
+    if (c == NULL || server_public == NULL || client_public == NULL || client_secret == NULL
+        || strlen(server_public) != 40 || strlen(client_public) != 40
+        || strlen(client_secret) != 40)
+        return BOLE_EINVAL;
+    memcpy(c->server_key, server_public, 41);
+    memcpy(c->public_key, client_public, 41);
+    memcpy(c->secret_key, client_secret, 41);
+    c->curve = 1;
+    c->resets--; /* Not a timeout: keep the counter honest. */
+    return s_reset(c);
 }
 
 void bole_client_destroy(bole_client_t **cp)
