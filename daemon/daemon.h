@@ -58,8 +58,11 @@ typedef struct {
     pthread_t maintainer;       /* Background index maintenance. */
     int maintainer_started;
     volatile int stopping;      /* Tells the maintainer to finish. */
+    struct bole_trend *trend;   /* Supply/demand trends (trend.h); NULL until open. */
     bole_publish_fn publish;    /* NULL when no server runs (tests, tools). */
     void *publish_ctx;
+    struct bole_live *live;     /* Live match stream (live.h); NULL when not running. */
+    struct bole_feedback_logger *feedback_logger; /* Feature logger (feedback.c); NULL when off. */
 } bole_daemon_t;
 
 /* A deferred action runs only after the request's batch committed; if the

@@ -57,6 +57,8 @@ static const method_t s_methods[] = {
     {BOLE__REQUEST__BODY_FEEDBACK, bole_handle_feedback, BOLE_METHOD_WRITE},
     {BOLE__REQUEST__BODY_EXPORT_OUTCOMES, bole_handle_export_outcomes, BOLE_METHOD_READ},
     {BOLE__REQUEST__BODY_TRENDS, bole_handle_trends, BOLE_METHOD_READ},
+    {BOLE__REQUEST__BODY_RECORD_FEEDBACK, bole_handle_record_feedback, BOLE_METHOD_WRITE},
+    {BOLE__REQUEST__BODY_FEEDBACK_STATS, bole_handle_feedback_stats, BOLE_METHOD_READ},
 };
 #define N_METHODS (sizeof s_methods / sizeof s_methods[0])
 

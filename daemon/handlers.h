@@ -53,5 +53,7 @@ bole_status_t bole_handle_verify_ledger(bole_call_t *call) BOLE_HANDLER_WEAK;
 bole_status_t bole_handle_feedback(bole_call_t *call) BOLE_HANDLER_WEAK;
 bole_status_t bole_handle_export_outcomes(bole_call_t *call) BOLE_HANDLER_WEAK;
 bole_status_t bole_handle_trends(bole_call_t *call) BOLE_HANDLER_WEAK;
+bole_status_t bole_handle_record_feedback(bole_call_t *call) BOLE_HANDLER_WEAK;
+bole_status_t bole_handle_feedback_stats(bole_call_t *call) BOLE_HANDLER_WEAK;
 
 #endif

@@ -15,12 +15,15 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "feedback.h"
+#include "live.h"
 #include "log.h"
 #include "model.h"
 #include "protocol.h"
 #include "server.h"
 #include "state.h"
 #include "store.h"
+#include "trend.h"
 
 static void s_usage(FILE *out)
 {
@@ -180,8 +183,16 @@ int main(int argc, char **argv)
         log_error("%s", err);
         goto done;
     }
+    if (bole_trend_open(&daemon, err, sizeof err) != BOLE_OK) {
+        log_error("%s", err);
+        goto done;
+    }
     if (bole_state_start_maintenance(&daemon) != 0) {
         log_error("cannot start the index maintenance thread");
+        goto done;
+    }
+    if (bole_feedback_logger_start(&daemon, err, sizeof err) != 0) {
+        log_error("%s", err);
         goto done;
     }
     server = bole_server_new(&daemon, err, sizeof err);
@@ -189,11 +200,19 @@ int main(int argc, char **argv)
         log_error("%s", err);
         goto done;
     }
+    if (bole_live_start(&daemon, err, sizeof err) != 0) {
+        log_error("%s", err);
+        goto done;
+    }
     log_info("boled %s ready (faiss: %s)", BOLE_VERSION, BOLE_FAISS_BUILDINFO);
     status = bole_server_run(server) == 0 ? 0 : 1;
 
 done:
+    bole_live_stop(&daemon); /* Publishes through the server: stop it first. */
+    bole_trend_stop(&daemon); /* Its thread publishes too; the hook keeps recording. */
     bole_server_destroy(&server);
+    /* After the server: its reader threads may still queue served pairs. */
+    bole_feedback_logger_stop(&daemon);
     bole_state_stop_maintenance(&daemon);
     if (status == 0 && daemon.talent_index && daemon.need_index) {
         uint64_t seq = 0;
@@ -202,6 +221,7 @@ done:
         else
             log_warn("no snapshot at shutdown (the next start rebuilds): %s", err);
     }
+    bole_trend_close(&daemon); /* After the server: no write can still note a change. */
     bole_state_close(&daemon);
     bole_store_close(&daemon.store);
     bole_models_release(&daemon, &daemon.models);

@@ -18,6 +18,7 @@
 
 #include "catalog.h"
 #include "embed.h"
+#include "feedback.h"
 #include "index.h"
 #include "model.h"
 #include "profile_build.h"
@@ -446,6 +447,24 @@ static bole_status_t s_match(bole_call_t *call, int want_talents, const float *q
                 return BOLE_INTERNAL;
         }
         results[i] = r;
+    }
+    /* Feature logging (feedback.c): queue each returned pair with its
+     * feature values; the logger thread writes them off this path. */
+    resp->request_id = bole_feedback_request_id(d, call->arena);
+    if (!resp->request_id)
+        return BOLE_INTERNAL;
+    for (size_t i = 0; i < n_out; i++) {
+        const bole_talent_rec_t *t = want_talents ? bole_catalog_talent(d->catalog, cands[i].id)
+                                                  : talent;
+        const bole_need_rec_t *nd = want_talents ? need : bole_catalog_need(d->catalog, cands[i].id);
+        float values[BOLE_RANK_N_FEATURES];
+        bole_rank_features(w, t, nd, cands[i].similarity, filter->now,
+                           want_talents ? BOLE_RANK_TALENTS_FOR_NEED : BOLE_RANK_NEEDS_FOR_TALENT,
+                           values);
+        bole_feedback_log_pair(d, resp->request_id, BOLE__FEEDBACK_SOURCE__SOURCE_SEARCH,
+                               bole_weights_version(w), results[i]->talent_id,
+                               results[i]->need_id, results[i]->rank, results[i]->score, values,
+                               BOLE_RANK_N_FEATURES);
     }
     resp->results = results;
     resp->n_results = n_out;

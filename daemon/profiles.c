@@ -18,8 +18,11 @@
 #include "catalog.h"
 #include "embed.h"
 #include "index.h"
+#include "live.h"
 #include "log.h"
 #include "profile_build.h"
+#include "state.h"
+#include "trend.h"
 #include "validate.h"
 
 /* ---- per-entity operations ------------------------------------------------ */
@@ -136,6 +139,7 @@ static void s_apply(bole_daemon_t *d, void *arg)
     char err[256];
     bole_catalog_write_lock(d->catalog);
     for (size_t i = 0; i < a->n; i++) {
+        bole_trend_note(d, a->ops->entity, a->ids[i], a->deleted ? NULL : a->records[i]);
         if (a->deleted) {
             if (a->ops->entity == BOLE_ENTITY_TALENT)
                 bole_catalog_remove_talent(d->catalog, a->ids[i]);
@@ -160,6 +164,7 @@ static void s_apply(bole_daemon_t *d, void *arg)
         /* The store has it; a restart rebuilds the index from the store. */
         log_error("index update of %zu %ss failed: %s", a->n, a->ops->name, err);
     }
+    bole_live_notify(d, a->ops->entity, a->ids, a->n, a->deleted);
 }
 
 static void s_cancel(bole_daemon_t *d, void *arg)
@@ -566,6 +571,102 @@ bole_status_t bole_handle_close_need(bole_call_t *call)
     bole_store_record_free(&rec);
     if (st != BOLE_OK)
         return st;
+    Bole__Empty *done = ARENA_NEW(call->arena, Bole__Empty);
+    if (!done)
+        return BOLE_INTERNAL;
+    bole__empty__init(done);
+    call->response->body_case = BOLE__RESPONSE__BODY_DONE;
+    call->response->done = done;
+    return BOLE_OK;
+}
+
+/* ---- internal API for projects (project.c, issue 5) ------------------------ */
+
+/* Puts project-role needs in the current transaction, exactly as PutNeeds
+ * would (validation, embedding, store write, catalog/index update deferred
+ * until commit), without setting a response. results gets n entries. */
+bole_status_t bole_profiles_put_needs(bole_call_t *call, Bole__Need **needs, size_t n,
+                                      Bole__PutResult **results)
+{
+    return s_put_many(call, &s_need_ops, (void **)needs, n, results, NULL);
+}
+
+/* Deletes one need in the current transaction (catalog/index removal
+ * deferred until commit), without setting a response. */
+bole_status_t bole_profiles_delete_need(bole_call_t *call, const char *external_id)
+{
+    bole_store_put_result_t out;
+    bole_status_t st = bole_store_delete(call->store, BOLE_ENTITY_NEED, external_id,
+                                         bole_now_ms(), &out, call->err, call->errlen);
+    if (st != BOLE_OK)
+        return st;
+    apply_t *apply = s_apply_new(call, &s_need_ops, 1, 1);
+    if (!apply)
+        return BOLE_INTERNAL;
+    apply->n = 1;
+    apply->ids[0] = out.id;
+    return bole_call_defer(call, s_apply, NULL, apply) != 0 ? BOLE_INTERNAL : BOLE_OK;
+}
+
+/* ---- erasure of personal data --------------------------------------------- */
+
+/* Optional modules pseudonymise what they keep about a talent; weak so the
+ * erasure works in a build without them. */
+bole_status_t bole_store_feedback_erase_talent(bole_store_t *store, const char *talent_id,
+                                               uint64_t *n, char *err, size_t errlen)
+    __attribute__((weak));
+bole_status_t bole_store_referral_erase_talent(bole_store_t *store, const char *talent_id,
+                                               uint64_t *n, char *err, size_t errlen)
+    __attribute__((weak));
+
+/* After the erasure committed: no old page image in the WAL, and index
+ * snapshots rewritten without the talent's vector. */
+static void s_after_erase(bole_daemon_t *d, void *arg)
+{
+    (void)arg;
+    char err[512];
+    bole_store_checkpoint(d->store);
+    if (bole_state_snapshot(d, d->store, NULL, err, sizeof err) != BOLE_OK)
+        log_warn("erase: index snapshots not rewritten (%s); the old snapshot may still hold "
+                 "the erased vector until the next snapshot", err);
+}
+
+bole_status_t bole_handle_erase_talent(bole_call_t *call)
+{
+    const char *id = call->request->erase_talent->id;
+    bole_status_t st = bole_validate_id(id, "id", call->err, call->errlen);
+    if (st != BOLE_OK)
+        return st;
+    int had_profile = 0;
+    uint64_t pseudonymised = 0, n = 0;
+    /* The profile first (zone scope is checked there). */
+    st = s_delete(call, &s_talent_ops, id);
+    if (st == BOLE_OK)
+        had_profile = 1;
+    else if (st != BOLE_NOT_FOUND)
+        return st;
+    if (bole_store_referral_erase_talent) {
+        st = bole_store_referral_erase_talent(call->store, id, &n, call->err, call->errlen);
+        if (st != BOLE_OK)
+            return st;
+        pseudonymised += n;
+    }
+    if (bole_store_feedback_erase_talent) {
+        st = bole_store_feedback_erase_talent(call->store, id, &n, call->err, call->errlen);
+        if (st != BOLE_OK)
+            return st;
+        pseudonymised += n;
+    }
+    if (!had_profile && pseudonymised == 0) {
+        snprintf(call->err, call->errlen, "no talent with id '%s' and nothing recorded about it",
+                 id);
+        return BOLE_NOT_FOUND;
+    }
+    if (bole_call_defer(call, s_after_erase, NULL, NULL) != 0)
+        return BOLE_INTERNAL;
+    log_info("erase_talent: talent erased (profile %s, %llu ledger/feedback entries "
+             "pseudonymised)", had_profile ? "deleted" : "already gone",
+             (unsigned long long)pseudonymised);
     Bole__Empty *done = ARENA_NEW(call->arena, Bole__Empty);
     if (!done)
         return BOLE_INTERNAL;

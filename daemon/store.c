@@ -163,6 +163,10 @@ bole_status_t bole_store_open(bole_store_t **out, const char *path,
     st = bole_store_exec(store->db, sync, err, errlen);
     if (st == BOLE_OK)
         st = bole_store_exec(store->db, "PRAGMA foreign_keys=ON", err, errlen);
+    /* Deleted rows are overwritten, not just unlinked: erasing personal
+     * data must not leave it in free pages. */
+    if (st == BOLE_OK)
+        st = bole_store_exec(store->db, "PRAGMA secure_delete=ON", err, errlen);
     if (st != BOLE_OK)
         goto fail;
 
@@ -551,4 +555,10 @@ uint64_t bole_store_last_seq(bole_store_t *store)
     long long seq = 0;
     bole_store_query_int(store->db, "SELECT coalesce(max(seq), 0) FROM change_log", &seq);
     return (uint64_t)seq;
+}
+
+void bole_store_checkpoint(bole_store_t *store)
+{
+    /* TRUNCATE also empties the WAL file, where old page images live. */
+    sqlite3_wal_checkpoint_v2(store->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 }

@@ -38,6 +38,215 @@ const char *const bole_store_migrations[] = {
     "  profile     BLOB NOT NULL,"
     "  vector      BLOB NOT NULL"
     ");",
+
+    /* live.c (issue 4, live stream): stored events (seq = the stream's
+     * sequence number; topics '\n'-separated, the event packed with seq 0
+     * and no topic), announced pairs (internal ids; open = not withdrawn),
+     * pushes per talent/need per UTC day, and the matcher's queue saved at
+     * shutdown. */
+    "CREATE TABLE live_events ("
+    "  seq    INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  at     INTEGER NOT NULL,"
+    "  topics TEXT NOT NULL,"
+    "  event  BLOB NOT NULL"
+    ");"
+    "CREATE TABLE live_pairs ("
+    "  talent       INTEGER NOT NULL,"
+    "  need         INTEGER NOT NULL,"
+    "  talent_ext   TEXT NOT NULL,"
+    "  need_ext     TEXT NOT NULL,"
+    "  organisation TEXT NOT NULL,"
+    "  zone         TEXT NOT NULL,"
+    "  score        REAL NOT NULL,"
+    "  seq          INTEGER NOT NULL,"
+    "  open         INTEGER NOT NULL,"
+    "  PRIMARY KEY (talent, need)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX live_pairs_need ON live_pairs(need);"
+    "CREATE TABLE live_exposure ("
+    "  side  INTEGER NOT NULL,"
+    "  id    INTEGER NOT NULL,"
+    "  day   INTEGER NOT NULL,"
+    "  count INTEGER NOT NULL,"
+    "  PRIMARY KEY (side, id, day)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE live_pending ("
+    "  n       INTEGER PRIMARY KEY,"
+    "  entity  INTEGER NOT NULL,"
+    "  id      INTEGER NOT NULL,"
+    "  deleted INTEGER NOT NULL"
+    ");",
+
+    /* trends (trend.c): per-key supply/demand deltas, see docs/TRENDS.md. */
+    "CREATE TABLE trend_delta ("
+    "  n          INTEGER PRIMARY KEY,"
+    "  at         INTEGER NOT NULL,"     /* Unix ms. */
+    "  dim        INTEGER NOT NULL,"     /* bole.TrendDimension. */
+    "  key        TEXT NOT NULL,"
+    "  zone       TEXT NOT NULL,"
+    "  industries TEXT NOT NULL,"        /* ",a,b," */
+    "  supply     INTEGER NOT NULL,"
+    "  demand     INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX trend_delta_dim_at ON trend_delta(dim, at);",
+    /* projects and teams (project.c, team.c; issue 5): projects (roles are
+     * needs of kind NEED_PROJECT_ROLE), team proposals and their members.
+     * A talent's accepted-team count is the number of its active member
+     * rows in teams whose state is TEAM_ACCEPTED (2). */
+    "CREATE TABLE projects ("
+    "  id          INTEGER PRIMARY KEY,"
+    "  external_id TEXT NOT NULL UNIQUE,"
+    "  updated_at  INTEGER NOT NULL,"
+    "  profile     BLOB NOT NULL"          /* Packed bole.Project. */
+    ");"
+    "CREATE TABLE teams ("
+    "  id             INTEGER PRIMARY KEY,"  /* Team id is 'team-<id>'. */
+    "  project_id     TEXT NOT NULL,"        /* Project external id. */
+    "  state          INTEGER NOT NULL,"     /* bole.TeamAction. */
+    "  max_concurrent INTEGER NOT NULL,"     /* Limit asked for when formed. */
+    "  created_at     INTEGER NOT NULL,"
+    "  updated_at     INTEGER NOT NULL,"
+    "  team           BLOB NOT NULL"         /* Packed bole.Team. */
+    ");"
+    "CREATE INDEX teams_project ON teams(project_id, state);"
+    "CREATE TABLE team_members ("
+    "  team_id   INTEGER NOT NULL,"
+    "  talent_id TEXT NOT NULL,"             /* Talent external id. */
+    "  role_id   TEXT NOT NULL,"
+    "  active    INTEGER NOT NULL,"          /* 0 once withdrawn. */
+    "  PRIMARY KEY (team_id, talent_id)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX team_members_talent ON team_members(talent_id, active);",
+    /* referrals + feedback (issue 6): referrers, referrals, award lines, the
+     * hash-chained ledger and per-talent salts (docs/AWARD.md); the feature
+     * log of served pairs and outcome events (docs/OUTCOMES.md). */
+    "CREATE TABLE referrers ("
+    "  id    TEXT PRIMARY KEY,"
+    "  kind  INTEGER NOT NULL,"              /* bole.ReferrerKind. */
+    "  name  TEXT NOT NULL,"
+    "  zone  TEXT NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE referrals ("
+    "  id              INTEGER PRIMARY KEY," /* 'R-<id>' on the wire. */
+    "  referrer_id     TEXT NOT NULL,"
+    "  talent_id       TEXT NOT NULL,"       /* External id or pseudonym. */
+    "  need_id         TEXT NOT NULL,"       /* '' = talent pool. */
+    "  note            TEXT NOT NULL,"
+    "  stage           INTEGER NOT NULL,"    /* bole.ReferralStage. */
+    "  duplicate       INTEGER NOT NULL,"
+    "  credited        INTEGER NOT NULL,"
+    "  credited_by     INTEGER NOT NULL,"
+    "  new_talent      INTEGER NOT NULL,"
+    "  urgent_need     INTEGER NOT NULL,"
+    "  high_level      INTEGER NOT NULL,"
+    "  urgently_needed INTEGER NOT NULL,"
+    "  created_at      INTEGER NOT NULL,"
+    "  updated_at      INTEGER NOT NULL,"
+    "  hired_at        INTEGER NOT NULL,"
+    "  client_token    TEXT UNIQUE"
+    ");"
+    "CREATE INDEX referrals_referrer ON referrals(referrer_id, created_at);"
+    "CREATE INDEX referrals_pair ON referrals(talent_id, need_id);"
+    "CREATE TABLE referral_awards ("
+    "  id            INTEGER PRIMARY KEY,"
+    "  referral_id   INTEGER NOT NULL,"
+    "  referrer_id   TEXT NOT NULL,"
+    "  stage         INTEGER NOT NULL,"
+    "  rule          TEXT NOT NULL,"
+    "  base          REAL NOT NULL,"
+    "  multiplier    REAL NOT NULL,"
+    "  points        REAL NOT NULL,"
+    "  at            INTEGER NOT NULL,"
+    "  rules_version TEXT NOT NULL"
+    ");"
+    "CREATE INDEX referral_awards_referrer ON referral_awards(referrer_id, at);"
+    "CREATE INDEX referral_awards_referral ON referral_awards(referral_id);"
+    "CREATE TABLE award_rules ("
+    "  version     TEXT PRIMARY KEY,"
+    "  text        TEXT NOT NULL,"
+    "  recorded_at INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE ledger ("
+    "  seq           INTEGER PRIMARY KEY,"   /* 1, 2, 3 ... */
+    "  at            INTEGER NOT NULL,"
+    "  referral_id   INTEGER NOT NULL,"
+    "  event         TEXT NOT NULL,"
+    "  stage         INTEGER NOT NULL,"
+    "  referrer_id   TEXT NOT NULL,"
+    "  talent_commit BLOB NOT NULL,"         /* SHA-256(salt 't' talent id). */
+    "  talent_id     TEXT NOT NULL,"         /* Raw id, or pseudonym after erasure. */
+    "  need_id       TEXT NOT NULL,"
+    "  actor         TEXT NOT NULL,"
+    "  note_commit   BLOB NOT NULL,"         /* SHA-256(salt 'n' note). */
+    "  note          TEXT NOT NULL,"         /* Raw note, '' after erasure. */
+    "  rules_version TEXT NOT NULL,"
+    "  points_milli  INTEGER NOT NULL,"
+    "  prev_hash     BLOB NOT NULL,"
+    "  hash          BLOB NOT NULL"
+    ");"
+    "CREATE INDEX ledger_talent ON ledger(talent_id);"
+    "CREATE TABLE talent_salts ("
+    "  talent_id TEXT PRIMARY KEY,"
+    "  salt      BLOB NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE feature_log ("
+    "  id              INTEGER PRIMARY KEY,"
+    "  request_id      TEXT NOT NULL,"
+    "  source          INTEGER NOT NULL,"    /* bole.FeedbackSource. */
+    "  weights_version TEXT NOT NULL,"
+    "  talent_id       TEXT NOT NULL,"
+    "  need_id         TEXT NOT NULL,"
+    "  position        INTEGER NOT NULL,"
+    "  score           REAL NOT NULL,"
+    "  features        BLOB NOT NULL,"       /* float32 little-endian, rank.h order. */
+    "  at              INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX feature_log_pair ON feature_log(request_id, talent_id, need_id);"
+    "CREATE INDEX feature_log_at ON feature_log(at);"
+    "CREATE TABLE feedback ("
+    "  seq        INTEGER PRIMARY KEY,"
+    "  request_id TEXT NOT NULL,"
+    "  talent_id  TEXT NOT NULL,"
+    "  need_id    TEXT NOT NULL,"
+    "  position   INTEGER NOT NULL,"
+    "  kind       INTEGER NOT NULL,"         /* bole.FeedbackKind. */
+    "  actor      TEXT NOT NULL,"
+    "  at         INTEGER NOT NULL,"
+    "  joined     INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX feedback_pair ON feedback(request_id, talent_id, need_id);",
+
+    /* events (event.c, issue 4 job fairs): events, registrations by
+     * external id (a talent or need deleted later is skipped at run time),
+     * and the last computed schedule per event (packed bole.EventSchedule). */
+    "CREATE TABLE events ("
+    "  id             INTEGER PRIMARY KEY,"
+    "  external_id    TEXT NOT NULL UNIQUE,"
+    "  name           TEXT NOT NULL,"
+    "  starts_at      INTEGER NOT NULL,"
+    "  ends_at        INTEGER NOT NULL,"
+    "  slot_minutes   INTEGER NOT NULL,"
+    "  slot_count     INTEGER NOT NULL,"
+    "  max_interviews INTEGER NOT NULL,"
+    "  zone           TEXT NOT NULL,"
+    "  created_at     INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE event_talents ("
+    "  event_id INTEGER NOT NULL,"
+    "  talent   TEXT NOT NULL,"
+    "  PRIMARY KEY (event_id, talent)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE event_booths ("
+    "  event_id INTEGER NOT NULL,"
+    "  need     TEXT NOT NULL,"
+    "  capacity INTEGER NOT NULL,"
+    "  PRIMARY KEY (event_id, need)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE event_schedules ("
+    "  event_id    INTEGER PRIMARY KEY,"
+    "  computed_at INTEGER NOT NULL,"
+    "  schedule    BLOB NOT NULL"
+    ");",
 };
 const int bole_store_n_migrations =
     (int)(sizeof bole_store_migrations / sizeof bole_store_migrations[0]);

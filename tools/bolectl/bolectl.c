@@ -32,7 +32,27 @@ static int s_cmd_put(const struct bolectl_cmd *cmd, bolectl_opts_t *o, int argc,
 static int s_cmd_idop(const struct bolectl_cmd *cmd, bolectl_opts_t *o, int argc, char **argv);
 static int s_cmd_match(const struct bolectl_cmd *cmd, bolectl_opts_t *o, int argc, char **argv);
 
+/* watch (cmd_watch.c) */
+extern const char bolectl_watch_help[];
+int bolectl_cmd_watch(const bolectl_cmd_t *cmd, bolectl_opts_t *o, int argc, char **argv);
+/* team (cmd_team.c) */
+extern const char bolectl_team_help[];
+int bolectl_cmd_team(const bolectl_cmd_t *cmd, bolectl_opts_t *o, int argc, char **argv);
+
+/* referrals (cmd_referrals.c) */
+int bolectl_cmd_referrals(const bolectl_cmd_t *cmd, bolectl_opts_t *o, int argc, char **argv);
+
 static const bolectl_cmd_t s_commands[] = {
+    { "referrals", "Bole Award: leaderboard, statement, verify, show",
+      "usage: bolectl [global options] referrals leaderboard [--period P] [--zone Z]\n"
+      "                 [--kind institution|individual] [--limit N]\n"
+      "       bolectl referrals statement REFERRER [--period P]\n"
+      "       bolectl referrals verify\n"
+      "       bolectl referrals show R-ID\n"
+      "\n"
+      "P is YYYY, YYYY-Qn or YYYY-MM (default: all time). verify exits 1 when\n"
+      "the ledger's hash chain is broken and names the first bad entry.\n",
+      bolectl_cmd_referrals },
     { "health", "liveness and build information",
       "usage: bolectl [global options] health\n"
       "\n"
@@ -102,6 +122,10 @@ static const bolectl_cmd_t s_commands[] = {
       "  --include-unavailable  also unavailable talents\n"
       "  --explain              per-result feature contributions and notes\n",
       s_cmd_match },
+    { "watch", "follow the live match stream (catches up after restarts)",
+      bolectl_watch_help, bolectl_cmd_watch },
+    { "team", "form teams for a project; accept, withdraw, dissolve",
+      bolectl_team_help, bolectl_cmd_team },
 };
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
 

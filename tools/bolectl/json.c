@@ -18,6 +18,8 @@ typedef struct jp {
     int failed;     /* An error was recorded. */
 } jp_t;
 
+static void s_fail(jp_t *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void s_fail(jp_t *p, const char *fmt, ...)
 {
     va_list ap;

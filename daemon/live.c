@@ -1,0 +1,886 @@
+/*
+ * live.c - the live match stream (see live.h and docs/LIVE.md) and the
+ * MatchesSince handler that reads it back.
+ *
+ * Per queued change the matcher:
+ *   - put of an open need / available talent: runs the ordinary match
+ *     handler of matching.c for it (top K of the other side, explained),
+ *     keeps pairs with score >= min_score, skips pairs already announced
+ *     unless the score rose by more than announce_delta, skips pairs whose
+ *     talent or need used up its pushes of the UTC day, and announces the
+ *     rest;
+ *   - delete, closed need, unavailable talent: withdraws every open pair.
+ * Each announcement or withdrawal is one stored row (one seq) listing its
+ * topics; after the transaction commits the same Event goes out once per
+ * topic. Stored first, published second: a subscriber that missed a
+ * message finds it through MatchesSince.
+ */
+#define _GNU_SOURCE
+#include "live.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "handlers.h"
+#include "log.h"
+#include "queue.h"
+#include "weights.h"
+
+#define CHUNK           64          /* changes per transaction */
+#define JOBS_PER_WAKE   16          /* queue items taken at once */
+#define MIN_K           50          /* candidates looked at beyond the caps */
+#define MAX_K           1000        /* matching.c's limit */
+#define NICE            10          /* CPU priority below request handling */
+#define ARENA_LIMIT     (256u << 20)
+#define MAX_PREFIXES    64          /* topic prefixes per MatchesSince */
+#define DEFAULT_LIMIT   1000
+#define MAX_LIMIT       10000
+#define DAY_MS          86400000LL
+#define BACKLOG_LOG     1000        /* log when a backlog this big is done */
+
+/* One queued change: ids of one entity, all puts or all deletes. */
+typedef struct {
+    bole_queue_item_t link;     /* First: queue linkage. */
+    bole_entity_t entity;
+    int deleted;
+    size_t n;
+    int64_t ids[];
+} live_job_t;
+
+/* An event stored in the current transaction, published after commit. */
+typedef struct outgoing {
+    struct outgoing *next;
+    Bole__Event *event;
+    uint64_t seq;
+    char *topics;               /* '\n'-separated (modified while publishing). */
+} outgoing_t;
+
+struct bole_live {
+    bole_daemon_t *daemon;
+    bole_queue_t queue;
+    pthread_t thread;
+    int started;
+    volatile int stop;          /* Set by bole_live_stop. */
+    bole_store_t *store;        /* The matcher's own connection. */
+    bole_arena_t arena;         /* Reset after every chunk. */
+    outgoing_t *out, **out_tail;
+    int64_t pruned_day;         /* Exposure rows before this day are gone. */
+    struct expo *expo;          /* Cache of today's push counts (see s_exposure). */
+    size_t expo_cap, expo_n;
+    int64_t expo_day;           /* The day the cache holds. */
+    uint64_t announced, withdrawn, capped;
+};
+
+/* ---- exposure counts ---------------------------------------------------------
+ * Only this thread writes live_exposure, so a cache of today's counts is
+ * exact once loaded: a miss reads SQL, a push updates both. Candidates over
+ * their cap are the common case in a busy day, and this keeps them to a hash
+ * probe. A rolled-back transaction empties the cache (SQL is the truth). */
+
+struct expo {
+    int64_t key;                /* id * 2 + side; 0 = empty slot. */
+    uint32_t count;
+};
+
+static int64_t s_expo_key(bole_entity_t side, int64_t id)
+{
+    return id * 2 + (side == BOLE_ENTITY_NEED);
+}
+
+static void s_expo_clear(bole_live_t *l)
+{
+    if (l->expo)
+        memset(l->expo, 0, l->expo_cap * sizeof *l->expo);
+    l->expo_n = 0;
+}
+
+/* The slot of key (found or empty); NULL if the table is missing. */
+static struct expo *s_expo_slot(bole_live_t *l, int64_t key)
+{
+    if (!l->expo)
+        return NULL;
+    size_t mask = l->expo_cap - 1;
+    size_t i = (size_t)((uint64_t)key * 0x9E3779B97F4A7C15ull >> 20) & mask;
+    while (l->expo[i].key && l->expo[i].key != key)
+        i = (i + 1) & mask;
+    return &l->expo[i];
+}
+
+/* Inserts or updates key; on out of memory the cache is just not used. */
+static void s_expo_put(bole_live_t *l, int64_t key, uint32_t count)
+{
+    if (l->expo_n * 2 >= l->expo_cap) {
+        size_t cap = l->expo_cap ? l->expo_cap * 2 : 4096;
+        struct expo *old = l->expo, *grown = calloc(cap, sizeof *grown);
+        if (!grown)
+            return;
+        size_t old_cap = l->expo_cap;
+        l->expo = grown;
+        l->expo_cap = cap;
+        l->expo_n = 0;
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i].key) {
+                struct expo *e = s_expo_slot(l, old[i].key);
+                *e = old[i];
+                l->expo_n++;
+            }
+        free(old);
+    }
+    struct expo *e = s_expo_slot(l, key);
+    if (!e->key)
+        l->expo_n++;
+    e->key = key;
+    e->count = count;
+}
+
+static bole_status_t s_exposure(bole_live_t *l, bole_entity_t side, int64_t id, int64_t day,
+                                uint32_t *count, char *err, size_t errlen)
+{
+    if (day != l->expo_day) {
+        s_expo_clear(l);
+        l->expo_day = day;
+    }
+    int64_t key = s_expo_key(side, id);
+    struct expo *e = s_expo_slot(l, key);
+    if (e && e->key == key) {
+        *count = e->count;
+        return BOLE_OK;
+    }
+    bole_status_t st = bole_store_live_exposure(l->store, side, id, day, count, err, errlen);
+    if (st == BOLE_OK)
+        s_expo_put(l, key, *count);
+    return st;
+}
+
+static bole_status_t s_add_exposure(bole_live_t *l, bole_entity_t side, int64_t id, int64_t day,
+                                    char *err, size_t errlen)
+{
+    uint32_t count = 0;
+    bole_status_t st = s_exposure(l, side, id, day, &count, err, errlen);
+    if (st == BOLE_OK)
+        st = bole_store_live_add_exposure(l->store, side, id, day, err, errlen);
+    if (st == BOLE_OK)
+        s_expo_put(l, s_expo_key(side, id), count + 1);
+    return st;
+}
+
+/* ---- storing and publishing ------------------------------------------------ */
+
+static bole_status_t s_store_event(bole_live_t *l, Bole__Event *ev, char *topics, char *err,
+                                   size_t errlen, uint64_t *seq)
+{
+    size_t len = bole__event__get_packed_size(ev);
+    uint8_t *buf = bole_arena_alloc(&l->arena, len ? len : 1);
+    outgoing_t *o = ARENA_NEW(&l->arena, outgoing_t);
+    if (!buf || !o) {
+        snprintf(err, errlen, "out of memory");
+        return BOLE_INTERNAL;
+    }
+    bole__event__pack(ev, buf);
+    bole_status_t st = bole_store_live_append(l->store, ev->at, topics, buf, len, seq, err,
+                                              errlen);
+    if (st != BOLE_OK)
+        return st;
+    o->event = ev;
+    o->seq = *seq;
+    o->topics = topics;
+    *l->out_tail = o;
+    l->out_tail = &o->next;
+    return BOLE_OK;
+}
+
+static void s_publish_all(bole_live_t *l)
+{
+    for (outgoing_t *o = l->out; o; o = o->next) {
+        o->event->seq = o->seq;
+        char *p = o->topics;
+        while (p && *p) {
+            char *end = strchr(p, '\n');
+            if (end)
+                *end = '\0';
+            o->event->topic = p;
+            bole_daemon_publish(l->daemon, p, o->event);
+            p = end ? end + 1 : NULL;
+        }
+    }
+    l->out = NULL;
+    l->out_tail = &l->out;
+}
+
+/* ---- withdrawals ------------------------------------------------------------ */
+
+typedef struct {
+    bole_arena_t *arena;
+    bole_store_live_pair_t *pairs;
+    size_t n, cap;
+    int oom;
+} pair_list_t;
+
+static int s_collect_pair(void *ctx, const bole_store_live_pair_t *p)
+{
+    pair_list_t *list = ctx;
+    if (list->n == list->cap) {
+        size_t cap = list->cap ? list->cap * 2 : 16;
+        bole_store_live_pair_t *grown = bole_arena_array(list->arena, cap, sizeof *grown);
+        if (!grown) {
+            list->oom = 1;
+            return 1;
+        }
+        if (list->n)
+            memcpy(grown, list->pairs, list->n * sizeof *grown);
+        list->pairs = grown;
+        list->cap = cap;
+    }
+    bole_store_live_pair_t *copy = &list->pairs[list->n];
+    *copy = *p;
+    copy->talent_ext = bole_arena_strdup(list->arena, p->talent_ext);
+    copy->need_ext = bole_arena_strdup(list->arena, p->need_ext);
+    copy->organisation = bole_arena_strdup(list->arena, p->organisation);
+    copy->zone = bole_arena_strdup(list->arena, p->zone);
+    if (!copy->talent_ext || !copy->need_ext || !copy->organisation || !copy->zone) {
+        list->oom = 1;
+        return 1;
+    }
+    list->n++;
+    return 0;
+}
+
+/* Topics of an announcement: the need, the talent, the organisation, the zone. */
+static char *s_match_topics(bole_arena_t *a, const char *need, const char *talent,
+                            const char *org, const char *zone)
+{
+    return bole_arena_printf(a, "match.need.%s\nmatch.talent.%s%s%s%s%s", need, talent,
+                             *org ? "\nmatch.org." : "", org, *zone ? "\nmatch.zone." : "",
+                             zone);
+}
+
+static bole_status_t s_withdraw_all(bole_live_t *l, bole_entity_t side, int64_t id,
+                                    const char *reason, char *err, size_t errlen)
+{
+    pair_list_t list = {.arena = &l->arena};
+    bole_status_t st = bole_store_live_open_pairs(l->store, side, id, s_collect_pair, &list, err,
+                                                  errlen);
+    if (st == BOLE_OK && list.oom) {
+        snprintf(err, errlen, "out of memory");
+        st = BOLE_INTERNAL;
+    }
+    int64_t now = bole_now_ms();
+    for (size_t i = 0; i < list.n && st == BOLE_OK; i++) {
+        bole_store_live_pair_t *p = &list.pairs[i];
+        Bole__Event *ev = ARENA_NEW(&l->arena, Bole__Event);
+        Bole__MatchWithdrawn *w = ARENA_NEW(&l->arena, Bole__MatchWithdrawn);
+        char *match_topics = s_match_topics(&l->arena, p->need_ext, p->talent_ext,
+                                            p->organisation, p->zone);
+        char *topics = match_topics ? bole_arena_printf(&l->arena,
+                                                        "match.withdrawn.need.%s\n"
+                                                        "match.withdrawn.talent.%s\n%s",
+                                                        p->need_ext, p->talent_ext, match_topics)
+                                    : NULL;
+        if (!ev || !w || !topics) {
+            snprintf(err, errlen, "out of memory");
+            return BOLE_INTERNAL;
+        }
+        bole__event__init(ev);
+        bole__match_withdrawn__init(w);
+        w->talent_id = (char *)p->talent_ext;
+        w->need_id = (char *)p->need_ext;
+        w->reason = (char *)reason;
+        ev->at = now;
+        ev->body_case = BOLE__EVENT__BODY_WITHDRAWN;
+        ev->withdrawn = w;
+        uint64_t seq = 0;
+        st = s_store_event(l, ev, topics, err, errlen, &seq);
+        if (st != BOLE_OK)
+            break;
+        p->open = 0;
+        p->seq = seq;
+        st = bole_store_live_put_pair(l->store, p, err, errlen);
+        l->withdrawn++;
+    }
+    return st;
+}
+
+/* ---- announcements ---------------------------------------------------------- */
+
+/* What the catalog says about the other side of one candidate pair. */
+typedef struct {
+    int64_t talent, need;       /* Internal ids (0: gone since the match). */
+    const char *organisation;   /* The need's (interned, stable). */
+    const char *zone;           /* The need's zone. */
+} pair_ids_t;
+
+/* Runs matching.c's handler for the subject; the answer lives in the arena. */
+static bole_status_t s_run_match(bole_live_t *l, bole_models_t *models, bole_entity_t entity,
+                                 const char *ext, uint32_t k, Bole__MatchResponse **out,
+                                 char *err, size_t errlen)
+{
+    Bole__Request req = BOLE__REQUEST__INIT;
+    Bole__MatchForNeedRequest for_need = BOLE__MATCH_FOR_NEED_REQUEST__INIT;
+    Bole__MatchForTalentRequest for_talent = BOLE__MATCH_FOR_TALENT_REQUEST__INIT;
+    bole_handler_fn handler;
+    if (entity == BOLE_ENTITY_NEED) {
+        for_need.subject_case = BOLE__MATCH_FOR_NEED_REQUEST__SUBJECT_NEED_ID;
+        for_need.need_id = (char *)ext;
+        for_need.k = k;
+        for_need.explain = 1;
+        req.body_case = BOLE__REQUEST__BODY_MATCH_FOR_NEED;
+        req.match_for_need = &for_need;
+        handler = bole_handle_match_for_need;
+    } else {
+        for_talent.subject_case = BOLE__MATCH_FOR_TALENT_REQUEST__SUBJECT_TALENT_ID;
+        for_talent.talent_id = (char *)ext;
+        for_talent.k = k;
+        for_talent.explain = 1;
+        req.body_case = BOLE__REQUEST__BODY_MATCH_FOR_TALENT;
+        req.match_for_talent = &for_talent;
+        handler = bole_handle_match_for_talent;
+    }
+    if (!handler) {
+        snprintf(err, errlen, "matching is not built in");
+        return BOLE_UNIMPLEMENTED;
+    }
+    Bole__Response response = BOLE__RESPONSE__INIT;
+    bole_call_t call = {
+        .daemon = l->daemon,
+        .store = l->store,
+        .models = models,
+        .arena = &l->arena,
+        .request = &req,
+        .response = &response,
+        .err = err,
+        .errlen = errlen,
+    };
+    bole_status_t st = handler(&call);
+    bole_call_finish(&call, st == BOLE_OK);
+    if (st == BOLE_OK && (response.body_case != BOLE__RESPONSE__BODY_MATCH || !response.match)) {
+        snprintf(err, errlen, "matching gave no answer");
+        st = BOLE_INTERNAL;
+    }
+    *out = st == BOLE_OK ? response.match : NULL;
+    return st;
+}
+
+/* Announces pair r unless it was announced before at a score within delta,
+ * or a cap is reached. */
+static bole_status_t s_consider(bole_live_t *l, const bole_weights_t *w, Bole__MatchResult *r,
+                                const pair_ids_t *ids, int64_t day, char *err, size_t errlen)
+{
+    uint32_t talent_pushes = 0, need_pushes = 0;
+    bole_status_t st = s_exposure(l, BOLE_ENTITY_TALENT, ids->talent, day, &talent_pushes, err,
+                                  errlen);
+    if (st == BOLE_OK)
+        st = s_exposure(l, BOLE_ENTITY_NEED, ids->need, day, &need_pushes, err, errlen);
+    if (st != BOLE_OK)
+        return st;
+    if (talent_pushes >= bole_weights_per_talent_daily_pushes(w) ||
+        need_pushes >= bole_weights_per_need_daily_pushes(w)) {
+        l->capped++;
+        return BOLE_OK;
+    }
+    bole_store_live_pair_t before;
+    int found = 0;
+    st = bole_store_live_get_pair(l->store, ids->talent, ids->need, &before, &found, err, errlen);
+    if (st != BOLE_OK)
+        return st;
+    int improved = found && before.open;
+    if (improved && !(r->score > before.score + bole_weights_announce_delta(w)))
+        return BOLE_OK;
+    Bole__Event *ev = ARENA_NEW(&l->arena, Bole__Event);
+    Bole__MatchEvent *me = ARENA_NEW(&l->arena, Bole__MatchEvent);
+    char *topics = s_match_topics(&l->arena, r->need_id, r->talent_id, ids->organisation,
+                                  ids->zone);
+    if (!ev || !me || !topics) {
+        snprintf(err, errlen, "out of memory");
+        return BOLE_INTERNAL;
+    }
+    bole__event__init(ev);
+    bole__match_event__init(me);
+    me->match = r;
+    me->improved = improved;
+    ev->at = bole_now_ms();
+    ev->body_case = BOLE__EVENT__BODY_MATCH;
+    ev->match = me;
+    uint64_t seq = 0;
+    st = s_store_event(l, ev, topics, err, errlen, &seq);
+    if (st != BOLE_OK)
+        return st;
+    bole_store_live_pair_t pair = {
+        .talent = ids->talent,
+        .need = ids->need,
+        .talent_ext = r->talent_id,
+        .need_ext = r->need_id,
+        .organisation = ids->organisation,
+        .zone = ids->zone,
+        .score = r->score,
+        .seq = seq,
+        .open = 1,
+    };
+    st = bole_store_live_put_pair(l->store, &pair, err, errlen);
+    if (st == BOLE_OK)
+        st = s_add_exposure(l, BOLE_ENTITY_TALENT, ids->talent, day, err, errlen);
+    if (st == BOLE_OK)
+        st = s_add_exposure(l, BOLE_ENTITY_NEED, ids->need, day, err, errlen);
+    if (st == BOLE_OK)
+        l->announced++;
+    return st;
+}
+
+/* What one change will do, worked out before the write transaction so that
+ * the matcher never holds SQLite's write lock while it matches (the writer
+ * thread would wait for it). */
+typedef struct {
+    const char *withdraw;       /* Reason, or NULL. */
+    Bole__MatchResponse *resp;  /* Candidates (arena), best first. */
+    pair_ids_t *ids;            /* Per result: both internal ids, org, zone. */
+    size_t n;                   /* Results at or above min_score. */
+} plan_t;
+
+static bole_status_t s_plan_match(bole_live_t *l, bole_models_t *models, bole_entity_t entity,
+                                  int64_t id, const char *ext, plan_t *plan, char *err,
+                                  size_t errlen)
+{
+    const bole_weights_t *w = models->weights;
+    uint32_t cap = entity == BOLE_ENTITY_NEED ? bole_weights_per_need_daily_pushes(w)
+                                              : bole_weights_per_talent_daily_pushes(w);
+    if (cap == 0 || bole_weights_per_talent_daily_pushes(w) == 0 ||
+        bole_weights_per_need_daily_pushes(w) == 0)
+        return BOLE_OK; /* A cap of 0 turns the stream off. */
+    uint32_t pushes = 0;
+    bole_status_t st = s_exposure(l, entity, id, bole_now_ms() / DAY_MS, &pushes, err, errlen);
+    if (st != BOLE_OK)
+        return st;
+    if (pushes >= cap) {
+        l->capped++;
+        return BOLE_OK; /* Its pushes of the day are used up: nothing to match. */
+    }
+    uint64_t k = (uint64_t)cap * 2 + MIN_K;
+    Bole__MatchResponse *resp = NULL;
+    st = s_run_match(l, models, entity, ext, k > MAX_K ? MAX_K : (uint32_t)k, &resp, err,
+                     errlen);
+    if (st == BOLE_NOT_FOUND)
+        return BOLE_OK; /* Deleted since it was queued. */
+    if (st != BOLE_OK)
+        return st;
+    float min_score = bole_weights_min_score(w);
+    size_t n = 0;
+    while (n < resp->n_results && resp->results[n]->score >= min_score)
+        n++;
+    if (n == 0)
+        return BOLE_OK;
+    pair_ids_t *ids = bole_arena_array(&l->arena, n, sizeof *ids);
+    if (!ids) {
+        snprintf(err, errlen, "out of memory");
+        return BOLE_INTERNAL;
+    }
+    bole_daemon_t *d = l->daemon;
+    bole_intern_t *names = bole_catalog_names(d->catalog);
+    bole_catalog_read_lock(d->catalog);
+    for (size_t i = 0; i < n; i++) {
+        Bole__MatchResult *r = resp->results[i];
+        int64_t need_id = entity == BOLE_ENTITY_NEED ? id
+                                                     : bole_catalog_need_id(d->catalog, r->need_id);
+        int64_t talent_id = entity == BOLE_ENTITY_TALENT
+                                ? id
+                                : bole_catalog_talent_id(d->catalog, r->talent_id);
+        const bole_need_rec_t *need = need_id ? bole_catalog_need(d->catalog, need_id) : NULL;
+        ids[i].talent = talent_id;
+        ids[i].need = need ? need_id : 0;
+        ids[i].organisation = need ? bole_intern_name(names, need->organisation) : "";
+        ids[i].zone = need ? bole_intern_name(names, need->zone) : "";
+        if (!ids[i].organisation)
+            ids[i].organisation = "";
+        if (!ids[i].zone)
+            ids[i].zone = "";
+    }
+    bole_catalog_unlock(d->catalog);
+    plan->resp = resp;
+    plan->ids = ids;
+    plan->n = n;
+    return BOLE_OK;
+}
+
+/* One change: what the catalog says now decides between matching and
+ * withdrawing (a later change of the same record is queued behind it). */
+static bole_status_t s_plan(bole_live_t *l, bole_models_t *models, bole_entity_t entity,
+                            int64_t id, int deleted, plan_t *plan, char *err, size_t errlen)
+{
+    memset(plan, 0, sizeof *plan);
+    int is_talent = entity == BOLE_ENTITY_TALENT;
+    if (deleted) {
+        plan->withdraw = is_talent ? "talent deleted" : "need deleted";
+        return BOLE_OK;
+    }
+    bole_daemon_t *d = l->daemon;
+    char *ext = NULL;
+    bole_catalog_read_lock(d->catalog);
+    if (is_talent) {
+        const bole_talent_rec_t *t = bole_catalog_talent(d->catalog, id);
+        if (t) {
+            ext = bole_arena_strdup(&l->arena, t->external_id);
+            if (t->availability == BOLE__AVAILABILITY__AVAILABILITY_UNAVAILABLE)
+                plan->withdraw = "talent unavailable";
+        }
+    } else {
+        const bole_need_rec_t *n = bole_catalog_need(d->catalog, id);
+        if (n) {
+            ext = bole_arena_strdup(&l->arena, n->external_id);
+            if (n->closed)
+                plan->withdraw = "need closed";
+            else if (!bole_need_is_open(n, bole_now_ms()))
+                plan->withdraw = "need expired";
+        }
+    }
+    bole_catalog_unlock(d->catalog);
+    if (!ext || plan->withdraw)
+        return BOLE_OK; /* Gone since: its queued delete withdraws. */
+    return s_plan_match(l, models, entity, id, ext, plan, err, errlen);
+}
+
+/* Carries a plan out inside the write transaction (SQL only). */
+static bole_status_t s_apply_plan(bole_live_t *l, const bole_weights_t *w, bole_entity_t entity,
+                                  int64_t id, const plan_t *plan, int64_t day, char *err,
+                                  size_t errlen)
+{
+    if (plan->withdraw)
+        return s_withdraw_all(l, entity, id, plan->withdraw, err, errlen);
+    bole_status_t st = BOLE_OK;
+    for (size_t i = 0; i < plan->n && st == BOLE_OK; i++)
+        if (plan->ids[i].talent && plan->ids[i].need)
+            st = s_consider(l, w, plan->resp->results[i], &plan->ids[i], day, err, errlen);
+    return st;
+}
+
+/* Processes ids[from, from + n) of one job: plans without locks, then one
+ * short transaction, then publishes. */
+static void s_run_chunk(bole_live_t *l, const live_job_t *job, size_t from, size_t n)
+{
+    char err[512] = "";
+    bole_models_t *models = bole_models_acquire(l->daemon);
+    if (!models)
+        return;
+    bole_status_t st = BOLE_OK;
+    plan_t *plans = bole_arena_array(&l->arena, n, sizeof *plans);
+    if (!plans) {
+        snprintf(err, sizeof err, "out of memory");
+        st = BOLE_INTERNAL;
+    }
+    for (size_t i = 0; i < n && st == BOLE_OK; i++)
+        st = s_plan(l, models, job->entity, job->ids[from + i], job->deleted, &plans[i], err,
+                    sizeof err);
+    int64_t today = bole_now_ms() / DAY_MS;
+    /* A long write batch may hold the lock past the busy timeout: wait on. */
+    for (int tries = 0; st == BOLE_OK; tries++) {
+        st = bole_store_live_begin(l->store, err, sizeof err);
+        if (st != BOLE_UNAVAILABLE || l->stop || tries == 5)
+            break;
+        st = BOLE_OK; /* Busy: try again. */
+    }
+    if (st == BOLE_OK && today > l->pruned_day) {
+        st = bole_store_live_prune_exposure(l->store, today, err, sizeof err);
+        if (st == BOLE_OK)
+            l->pruned_day = today;
+    }
+    for (size_t i = 0; i < n && st == BOLE_OK; i++)
+        st = s_apply_plan(l, models->weights, job->entity, job->ids[from + i], &plans[i], today,
+                          err, sizeof err);
+    if (st == BOLE_OK)
+        st = bole_store_live_commit(l->store, err, sizeof err);
+    else
+        bole_store_live_rollback(l->store);
+    if (st == BOLE_OK) {
+        s_publish_all(l);
+    } else {
+        /* Nothing of the chunk is stored, so nothing is published. */
+        s_expo_clear(l);
+        log_error("live matcher: %zu %s change(s) not announced: %s", n,
+                  job->entity == BOLE_ENTITY_TALENT ? "talent" : "need", err);
+        l->out = NULL;
+        l->out_tail = &l->out;
+    }
+    bole_models_release(l->daemon, &models);
+    bole_arena_reset(&l->arena);
+}
+
+/* Saves ids[from..) of job and every later job for the next start. */
+static void s_save_rest(bole_live_t *l, live_job_t *job, size_t from, bole_queue_item_t *rest)
+{
+    size_t total = 0, cap = 0;
+    bole_store_live_pending_t *items = NULL;
+    for (;;) {
+        while (job) {
+            for (size_t i = from; i < job->n; i++) {
+                if (total == cap) {
+                    cap = cap ? cap * 2 : 256;
+                    bole_store_live_pending_t *grown = realloc(items, cap * sizeof *items);
+                    if (!grown)
+                        goto save;
+                    items = grown;
+                }
+                items[total++] = (bole_store_live_pending_t){job->entity, job->ids[i],
+                                                             job->deleted};
+            }
+            free(job);
+            job = (live_job_t *)rest;
+            rest = rest ? rest->next : NULL;
+            from = 0;
+        }
+        rest = bole_queue_take_all(&l->queue);
+        if (!rest)
+            break;
+        job = (live_job_t *)rest;
+        rest = rest->next;
+    }
+save:;
+    char err[512];
+    bole_status_t st = bole_store_live_begin(l->store, err, sizeof err);
+    if (st == BOLE_OK)
+        st = bole_store_live_save_pending(l->store, items, total, err, sizeof err);
+    if (st == BOLE_OK)
+        st = bole_store_live_commit(l->store, err, sizeof err);
+    else
+        bole_store_live_rollback(l->store);
+    if (st != BOLE_OK)
+        log_error("live matcher: %zu queued change(s) lost at shutdown: %s", total, err);
+    else if (total)
+        log_info("live matcher: %zu queued change(s) saved for the next start", total);
+    free(items);
+    /* Anything left after an allocation failure is dropped. */
+    while (job) {
+        free(job);
+        job = (live_job_t *)rest;
+        rest = rest ? rest->next : NULL;
+    }
+}
+
+static void *s_main(void *arg)
+{
+    bole_live_t *l = arg;
+    /* Matching is background work: request handling comes first. */
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), NICE) != 0)
+        log_debug("live matcher: cannot lower its priority");
+    size_t backlog = 0;         /* Changes since the queue was last empty. */
+    uint64_t busy_since = 0;
+    for (;;) {
+        size_t n = 0;
+        bole_queue_item_t *item = bole_queue_pop_many(&l->queue, JOBS_PER_WAKE, &n);
+        if (!item)
+            break;
+        if (backlog == 0)
+            busy_since = bole_monotonic_us();
+        for (bole_queue_item_t *i = item; i; i = i->next)
+            backlog += ((live_job_t *)i)->n;
+        while (item) {
+            live_job_t *job = (live_job_t *)item;
+            item = item->next;
+            for (size_t from = 0; from < job->n; from += CHUNK) {
+                if (l->stop) {
+                    s_save_rest(l, job, from, item);
+                    return NULL;
+                }
+                size_t m = job->n - from < CHUNK ? job->n - from : CHUNK;
+                s_run_chunk(l, job, from, m);
+            }
+            free(job);
+        }
+        if (l->stop) {
+            s_save_rest(l, NULL, 0, NULL);
+            return NULL;
+        }
+        if (bole_queue_length(&l->queue) == 0) {
+            if (backlog >= BACKLOG_LOG)
+                log_info("live matcher: caught up, %zu changes in %.1f s", backlog,
+                         (double)(bole_monotonic_us() - busy_since) / 1e6);
+            backlog = 0;
+        }
+    }
+    return NULL;
+}
+
+/* ---- life cycle ------------------------------------------------------------- */
+
+static int s_push_one(bole_live_t *l, bole_entity_t entity, int64_t id, int deleted)
+{
+    live_job_t *job = malloc(sizeof *job + sizeof(int64_t));
+    if (!job)
+        return -1;
+    job->entity = entity;
+    job->deleted = deleted;
+    job->n = 1;
+    job->ids[0] = id;
+    bole_queue_push(&l->queue, &job->link);
+    return 0;
+}
+
+static int s_take_pending(void *ctx, const bole_store_live_pending_t *item)
+{
+    return s_push_one(ctx, item->entity, item->id, item->deleted);
+}
+
+static void s_free(bole_live_t *l)
+{
+    for (bole_queue_item_t *i = bole_queue_take_all(&l->queue), *next; i; i = next) {
+        next = i->next;
+        free(i);
+    }
+    bole_queue_free(&l->queue);
+    bole_store_close(&l->store);
+    bole_arena_free(&l->arena);
+    free(l->expo);
+    free(l);
+}
+
+int bole_live_start(bole_daemon_t *daemon, char *err, size_t errlen)
+{
+    bole_live_t *l = calloc(1, sizeof *l);
+    if (!l) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    l->daemon = daemon;
+    l->out_tail = &l->out;
+    bole_queue_init(&l->queue);
+    bole_arena_init(&l->arena, ARENA_LIMIT);
+    bole_store_options_t options = {
+        .synchronous_full = strcmp(daemon->config.synchronous, "full") == 0,
+    };
+    char why[512];
+    if (bole_store_open(&l->store, daemon->config.db, &options, why, sizeof why) != BOLE_OK) {
+        snprintf(err, errlen, "live matcher: %s", why);
+        s_free(l);
+        return -1;
+    }
+    if (bole_store_live_take_pending(l->store, s_take_pending, l, why, sizeof why) != BOLE_OK) {
+        snprintf(err, errlen, "live matcher: cannot read its saved queue: %s", why);
+        s_free(l);
+        return -1;
+    }
+    size_t pending = bole_queue_length(&l->queue);
+    if (pthread_create(&l->thread, NULL, s_main, l) != 0) {
+        snprintf(err, errlen, "cannot start the live matcher thread");
+        s_free(l);
+        return -1;
+    }
+    l->started = 1;
+    daemon->live = l;
+    if (pending)
+        log_info("live matcher: %zu change(s) from the last run queued again", pending);
+    return 0;
+}
+
+void bole_live_notify(bole_daemon_t *daemon, bole_entity_t entity, const int64_t *ids, size_t n,
+                      int deleted)
+{
+    bole_live_t *l = daemon->live;
+    if (!l || n == 0 || (entity != BOLE_ENTITY_TALENT && entity != BOLE_ENTITY_NEED))
+        return;
+    live_job_t *job = malloc(sizeof *job + n * sizeof *ids);
+    if (!job) {
+        log_error("live matcher: out of memory: %zu change(s) not matched", n);
+        return;
+    }
+    job->entity = entity;
+    job->deleted = deleted;
+    job->n = n;
+    memcpy(job->ids, ids, n * sizeof *ids);
+    bole_queue_push(&l->queue, &job->link);
+}
+
+void bole_live_stop(bole_daemon_t *daemon)
+{
+    bole_live_t *l = daemon ? daemon->live : NULL;
+    if (!l)
+        return;
+    daemon->live = NULL;
+    l->stop = 1;
+    bole_queue_close(&l->queue);
+    if (l->started)
+        pthread_join(l->thread, NULL);
+    log_info("live matcher stopped: %llu announced, %llu withdrawn, %llu held back by caps",
+             (unsigned long long)l->announced, (unsigned long long)l->withdrawn,
+             (unsigned long long)l->capped);
+    s_free(l);
+}
+
+/* ---- MatchesSince ----------------------------------------------------------- */
+
+static void *s_pb_alloc(void *data, size_t size) { return bole_arena_alloc(data, size); }
+static void s_pb_free(void *data, void *ptr)
+{
+    (void)data;
+    (void)ptr; /* Arena memory: freed with the request. */
+}
+
+typedef struct {
+    bole_call_t *call;
+    ProtobufCAllocator alloc;
+    Bole__Event **events;
+    size_t n, limit;
+    int more;
+    int bad;
+} since_t;
+
+static int s_since_one(void *ctx, uint64_t seq, const char *topic, const void *blob, size_t len)
+{
+    since_t *s = ctx;
+    if (s->n == s->limit) {
+        s->more = 1;
+        return 1;
+    }
+    Bole__Event *ev = bole__event__unpack(&s->alloc, len, blob);
+    char *t = bole_arena_strdup(s->call->arena, topic);
+    if (!ev || !t) {
+        s->bad = 1;
+        return 1;
+    }
+    ev->seq = seq;
+    ev->topic = t;
+    s->events[s->n++] = ev;
+    return 0;
+}
+
+bole_status_t bole_handle_matches_since(bole_call_t *call)
+{
+    const Bole__MatchesSinceRequest *r = call->request->matches_since;
+    size_t limit = r->limit ? r->limit : DEFAULT_LIMIT;
+    if (limit > MAX_LIMIT) {
+        snprintf(call->err, call->errlen, "limit: at most %d (got %u)", MAX_LIMIT, r->limit);
+        return BOLE_INVALID_ARGUMENT;
+    }
+    if (r->n_topic_prefixes > MAX_PREFIXES) {
+        snprintf(call->err, call->errlen, "topic_prefixes: at most %d (got %zu)", MAX_PREFIXES,
+                 r->n_topic_prefixes);
+        return BOLE_INVALID_ARGUMENT;
+    }
+    since_t s = {
+        .call = call,
+        .alloc = {s_pb_alloc, s_pb_free, call->arena},
+        .limit = limit,
+    };
+    s.events = bole_arena_array(call->arena, limit, sizeof *s.events);
+    Bole__MatchesSinceResponse *resp = ARENA_NEW(call->arena, Bole__MatchesSinceResponse);
+    if (!s.events || !resp)
+        return BOLE_INTERNAL;
+    bole_status_t st = bole_store_live_since(call->store, r->since_seq, r->topic_prefixes,
+                                             r->n_topic_prefixes, s_since_one, &s, call->err,
+                                             call->errlen);
+    if (st != BOLE_OK)
+        return st;
+    if (s.bad) {
+        snprintf(call->err, call->errlen, "a stored event cannot be decoded (or out of memory)");
+        return BOLE_INTERNAL;
+    }
+    bole__matches_since_response__init(resp);
+    resp->events = s.events;
+    resp->n_events = s.n;
+    resp->last_seq = s.n ? s.events[s.n - 1]->seq : r->since_seq;
+    resp->more = s.more;
+    call->response->body_case = BOLE__RESPONSE__BODY_MATCHES_SINCE;
+    call->response->matches_since = resp;
+    return BOLE_OK;
+}

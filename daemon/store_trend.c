@@ -1,0 +1,130 @@
+/*
+ * store_trend.c - the SQLite side of trends: the trend_delta table (append,
+ * scan in time order, and the start-up reconciliation that repairs deltas a
+ * crash lost between a commit and their own write). See docs/TRENDS.md.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "store_int.h"
+
+static bole_status_t s_insert_all(bole_store_t *store, const char *table, size_t n,
+                                  const bole_store_trend_delta_t *d, char *err, size_t errlen)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO %s(at, dim, key, zone, industries, supply, demand) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?)", table);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(store->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return bole_store_fail(store->db, rc, "trend insert", err, errlen);
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(st, 1, d[i].at);
+        sqlite3_bind_int(st, 2, d[i].dimension);
+        sqlite3_bind_text(st, 3, d[i].key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, d[i].zone ? d[i].zone : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, d[i].industries ? d[i].industries : ",", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, d[i].supply);
+        sqlite3_bind_int64(st, 7, d[i].demand);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+            sqlite3_finalize(st);
+            return bole_store_fail(store->db, rc, "trend insert", err, errlen);
+        }
+    }
+    sqlite3_finalize(st);
+    return BOLE_OK;
+}
+
+bole_status_t bole_store_trend_append(bole_store_t *store, size_t n,
+                                      const bole_store_trend_delta_t *deltas, char *err,
+                                      size_t errlen)
+{
+    if (n == 0)
+        return BOLE_OK;
+    bole_status_t st = bole_store_exec(store->db, "BEGIN IMMEDIATE", err, errlen);
+    if (st != BOLE_OK)
+        return st;
+    st = s_insert_all(store, "trend_delta", n, deltas, err, errlen);
+    if (st == BOLE_OK)
+        st = bole_store_exec(store->db, "COMMIT", err, errlen);
+    if (st != BOLE_OK)
+        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
+bole_status_t bole_store_trend_scan(bole_store_t *store, int dimension, bole_store_trend_fn fn,
+                                    void *ctx, char *err, size_t errlen)
+{
+    const char *sql = dimension
+        ? "SELECT at, dim, key, zone, industries, supply, demand FROM trend_delta "
+          "WHERE dim = ? ORDER BY at, n"
+        : "SELECT at, dim, key, zone, industries, supply, demand FROM trend_delta "
+          "ORDER BY at, n";
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(store->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return bole_store_fail(store->db, rc, "trend scan", err, errlen);
+    if (dimension)
+        sqlite3_bind_int(st, 1, dimension);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        bole_store_trend_delta_t d = {
+            .at = sqlite3_column_int64(st, 0),
+            .dimension = sqlite3_column_int(st, 1),
+            .key = (const char *)sqlite3_column_text(st, 2),
+            .zone = (const char *)sqlite3_column_text(st, 3),
+            .industries = (const char *)sqlite3_column_text(st, 4),
+            .supply = sqlite3_column_int64(st, 5),
+            .demand = sqlite3_column_int64(st, 6),
+        };
+        if (!d.key || !d.zone || !d.industries || fn(ctx, &d) != 0) {
+            sqlite3_finalize(st);
+            snprintf(err, errlen, "trend scan stopped (out of memory)");
+            return BOLE_INTERNAL;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return bole_store_fail(store->db, rc, "trend scan", err, errlen);
+    return BOLE_OK;
+}
+
+bole_status_t bole_store_trend_reconcile(bole_store_t *store, int64_t now, size_t n,
+                                         const bole_store_trend_delta_t *expected,
+                                         size_t *added, char *err, size_t errlen)
+{
+    *added = 0;
+    bole_status_t st = bole_store_exec(store->db,
+        "CREATE TEMP TABLE IF NOT EXISTS trend_expected ("
+        "  n INTEGER PRIMARY KEY, at INTEGER, dim INTEGER, key TEXT, zone TEXT,"
+        "  industries TEXT, supply INTEGER, demand INTEGER);"
+        "DELETE FROM temp.trend_expected;"
+        "BEGIN IMMEDIATE", err, errlen);
+    if (st != BOLE_OK)
+        return st;
+    st = s_insert_all(store, "temp.trend_expected", n, expected, err, errlen);
+    if (st == BOLE_OK) {
+        /* expected - stored, where stored deltas up to now count at now. */
+        char sql[1024];
+        snprintf(sql, sizeof sql,
+            "INSERT INTO trend_delta(at, dim, key, zone, industries, supply, demand) "
+            "SELECT at, dim, key, zone, industries, SUM(supply), SUM(demand) FROM ("
+            "  SELECT at, dim, key, zone, industries, supply, demand FROM temp.trend_expected"
+            "  UNION ALL"
+            "  SELECT MAX(at, %lld), dim, key, zone, industries, -supply, -demand"
+            "  FROM trend_delta) "
+            "GROUP BY at, dim, key, zone, industries "
+            "HAVING SUM(supply) != 0 OR SUM(demand) != 0 "
+            "ORDER BY at", (long long)now);
+        st = bole_store_exec(store->db, sql, err, errlen);
+    }
+    if (st == BOLE_OK) {
+        *added = (size_t)sqlite3_changes(store->db);
+        st = bole_store_exec(store->db, "COMMIT; DELETE FROM temp.trend_expected;", err, errlen);
+    }
+    if (st != BOLE_OK)
+        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}

@@ -1,0 +1,1203 @@
+/*
+ * trend.c - supply and demand per key and period (see trend.h and
+ * docs/TRENDS.md): the deltas of each change, the per-key cumulative arrays,
+ * the Trends handler, and the thread that stores deltas and publishes the
+ * periodic trend event.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "trend.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "catalog.h"
+#include "handlers.h"
+#include "log.h"
+
+#define MS_PER_DAY 86400000LL
+
+/* ---- period bucketing ----------------------------------------------------- */
+
+static int64_t s_floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * well-known civil-date arithmetic). */
+static int64_t s_days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = s_floor_div(y, 400);
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void s_civil_from_days(int64_t z, int64_t *y, int *m)
+{
+    z += 719468;
+    int64_t era = s_floor_div(z, 146097);
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+int64_t bole_trend_day(int64_t at_ms)
+{
+    return s_floor_div(at_ms, MS_PER_DAY);
+}
+
+int64_t bole_trend_period(int window, int64_t at_ms)
+{
+    int64_t day = bole_trend_day(at_ms);
+    if (window == BOLE__TREND_WINDOW__TREND_DAY)
+        return day;
+    if (window == BOLE__TREND_WINDOW__TREND_MONTH) {
+        int64_t y;
+        int m;
+        s_civil_from_days(day, &y, &m);
+        return y * 12 + (m - 1);
+    }
+    /* ISO week: 1970-01-01 was a Thursday, so week 0 runs Mon 1969-12-29 to Sun 1970-01-04. */
+    return s_floor_div(day + 3, 7);
+}
+
+int64_t bole_trend_period_first_day(int window, int64_t period)
+{
+    if (window == BOLE__TREND_WINDOW__TREND_DAY)
+        return period;
+    if (window == BOLE__TREND_WINDOW__TREND_MONTH)
+        return s_days_from_civil(s_floor_div(period, 12), (int)(period - s_floor_div(period, 12) * 12) + 1, 1);
+    return period * 7 - 3;
+}
+
+int64_t bole_trend_period_last_day(int window, int64_t period)
+{
+    return bole_trend_period_first_day(window, period + 1) - 1;
+}
+
+const char *bole_trend_dimension_name(int dimension)
+{
+    switch (dimension) {
+    case BOLE__TREND_DIMENSION__TREND_SKILL: return "skill";
+    case BOLE__TREND_DIMENSION__TREND_INDUSTRY: return "industry";
+    case BOLE__TREND_DIMENSION__TREND_ZONE: return "zone";
+    case BOLE__TREND_DIMENSION__TREND_OCCUPATION: return "occupation";
+    default: return NULL;
+    }
+}
+
+/* ---- deltas of one change ------------------------------------------------- */
+
+typedef struct {
+    int dim;
+    const char *key;
+} item_t;
+
+/* What one record contributes: its keys, zone and industries. */
+typedef struct {
+    item_t *items;
+    size_t n;
+    const char *zone;
+    char *industries;   /* ",a,b," (owned). */
+    char *occupation;   /* Normalised (owned). */
+    int64_t weight;     /* Supply 1 / demand headcount, 0 when inactive. */
+    int64_t expires_at; /* 0 never. */
+} side_t;
+
+static void s_side_free(side_t *s)
+{
+    free(s->items);
+    free(s->industries);
+    free(s->occupation);
+    memset(s, 0, sizeof *s);
+}
+
+static int s_side_alloc(side_t *s, bole_intern_t *names, size_t n_items, const uint32_t *inds,
+                        size_t n_inds, uint32_t zone, const char *occupation)
+{
+    size_t len = 2;
+    for (size_t i = 0; i < n_inds; i++)
+        len += strlen(bole_intern_name(names, inds[i])) + 1;
+    s->items = calloc(n_items + n_inds + 2, sizeof *s->items);
+    s->industries = malloc(len);
+    size_t olen = strlen(occupation ? occupation : "") + 1;
+    s->occupation = malloc(olen);
+    if (!s->items || !s->industries || !s->occupation)
+        return -1;
+    char *p = s->industries;
+    *p++ = ',';
+    for (size_t i = 0; i < n_inds; i++) {
+        const char *name = bole_intern_name(names, inds[i]);
+        size_t l = strlen(name);
+        if (l == 0)
+            continue;
+        memcpy(p, name, l);
+        p += l;
+        *p++ = ',';
+    }
+    *p = '\0';
+    bole_intern_normalise(occupation ? occupation : "", s->occupation, olen);
+    s->zone = bole_intern_name(names, zone);
+    for (size_t i = 0; i < n_inds; i++)
+        if (inds[i] != BOLE_INTERN_NONE)
+            s->items[s->n++] = (item_t){BOLE__TREND_DIMENSION__TREND_INDUSTRY,
+                                        bole_intern_name(names, inds[i])};
+    if (zone != BOLE_INTERN_NONE)
+        s->items[s->n++] = (item_t){BOLE__TREND_DIMENSION__TREND_ZONE, s->zone};
+    if (s->occupation[0])
+        s->items[s->n++] = (item_t){BOLE__TREND_DIMENSION__TREND_OCCUPATION, s->occupation};
+    return 0;
+}
+
+static int s_talent_side(side_t *s, bole_intern_t *names, const bole_talent_rec_t *t)
+{
+    memset(s, 0, sizeof *s);
+    if (!t)
+        return 0;
+    if (s_side_alloc(s, names, t->n_skills, t->industries, t->n_industries, t->zone,
+                     t->occupation) != 0)
+        return -1;
+    for (size_t i = 0; i < t->n_skills; i++)
+        s->items[s->n++] = (item_t){BOLE__TREND_DIMENSION__TREND_SKILL,
+                                    bole_intern_name(names, t->skills[i].skill)};
+    s->weight = t->availability == BOLE__AVAILABILITY__AVAILABILITY_UNAVAILABLE ? 0 : 1;
+    return 0;
+}
+
+static int s_need_side(side_t *s, bole_intern_t *names, const bole_need_rec_t *n)
+{
+    memset(s, 0, sizeof *s);
+    if (!n)
+        return 0;
+    uint32_t ind = n->industry;
+    if (s_side_alloc(s, names, n->n_skills, &ind, ind != BOLE_INTERN_NONE, n->zone,
+                     n->title) != 0)
+        return -1;
+    for (size_t i = 0; i < n->n_skills; i++)
+        s->items[s->n++] = (item_t){BOLE__TREND_DIMENSION__TREND_SKILL,
+                                    bole_intern_name(names, n->skills[i].skill)};
+    s->weight = n->closed ? 0 : (n->headcount ? n->headcount : 1);
+    s->expires_at = n->expires_at;
+    return 0;
+}
+
+/* Emits b * wb - a * wa at instant at, netting keys both sides share (same
+ * zone and industries), into the supply or demand field. */
+static int s_pair(const side_t *a, int64_t wa, const side_t *b, int64_t wb, int64_t at,
+                  int demand, bole_trend_delta_fn fn, void *ctx)
+{
+    int same_ctx = a && b && wa && wb && strcmp(a->zone, b->zone) == 0 &&
+                   strcmp(a->industries, b->industries) == 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const side_t *s = pass == 0 ? a : b;
+        const side_t *o = pass == 0 ? b : a;
+        int64_t w = pass == 0 ? -wa : wb;
+        if (!s || w == 0)
+            continue;
+        for (size_t i = 0; i < s->n; i++) {
+            int64_t amount = w;
+            int shared = 0;
+            for (size_t j = 0; same_ctx && j < o->n; j++)
+                if (o->items[j].dim == s->items[i].dim &&
+                    strcmp(o->items[j].key, s->items[i].key) == 0) {
+                    shared = 1;
+                    break;
+                }
+            if (shared) {
+                if (pass == 1)
+                    continue; /* Emitted once, netted, in pass 0. */
+                amount = wb - wa;
+                if (amount == 0)
+                    continue;
+            }
+            bole_store_trend_delta_t d = {
+                .dimension = s->items[i].dim,
+                .key = s->items[i].key,
+                .zone = s->zone,
+                .industries = s->industries,
+                .at = at,
+                .supply = demand ? 0 : amount,
+                .demand = demand ? amount : 0,
+            };
+            /* A netted key belongs to both sides: report it with b's context
+             * (identical to a's by same_ctx). */
+            int rc = fn(ctx, &d);
+            if (rc != 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+int bole_trend_talent_change(bole_intern_t *names, const bole_talent_rec_t *old,
+                             const bole_talent_rec_t *new_, int64_t at,
+                             bole_trend_delta_fn fn, void *ctx)
+{
+    side_t a, b;
+    int rc = -1;
+    if (s_talent_side(&a, names, old) == 0 && s_talent_side(&b, names, new_) == 0)
+        rc = s_pair(old ? &a : NULL, a.weight, new_ ? &b : NULL, b.weight, at, 0, fn, ctx);
+    s_side_free(&a);
+    s_side_free(&b);
+    return rc;
+}
+
+int bole_trend_need_change(bole_intern_t *names, const bole_need_rec_t *old,
+                           const bole_need_rec_t *new_, int64_t at,
+                           bole_trend_delta_fn fn, void *ctx)
+{
+    side_t a, b;
+    int rc = -1;
+    if (s_need_side(&a, names, old) != 0 || s_need_side(&b, names, new_) != 0)
+        goto done;
+    /* A side counts from at only if it has not expired by then. */
+    int64_t wa = old && (a.expires_at == 0 || a.expires_at > at) ? a.weight : 0;
+    int64_t wb = new_ && (b.expires_at == 0 || b.expires_at > at) ? b.weight : 0;
+    rc = s_pair(old ? &a : NULL, wa, new_ ? &b : NULL, wb, at, 1, fn, ctx);
+    if (rc != 0)
+        goto done;
+    /* Scheduled expiries: cancel old's (+wa at its expiry), add new's (-wb). */
+    int64_t ea = wa ? a.expires_at : 0, eb = wb ? b.expires_at : 0;
+    if (ea && ea == eb) {
+        rc = s_pair(&b, wb, &a, wa, ea, 1, fn, ctx);
+    } else {
+        if (ea)
+            rc = s_pair(NULL, 0, &a, wa, ea, 1, fn, ctx);
+        if (rc == 0 && eb)
+            rc = s_pair(&b, wb, NULL, 0, eb, 1, fn, ctx);
+    }
+done:
+    s_side_free(&a);
+    s_side_free(&b);
+    return rc;
+}
+
+/* ---- the table ------------------------------------------------------------ */
+
+typedef struct {
+    int32_t day;        /* UTC day number. */
+    int64_t supply;     /* Cumulative supply at the end of day. */
+    int64_t demand;     /* Cumulative demand at the end of day. */
+} entry_t;
+
+typedef struct {
+    char *key;
+    uint64_t hash;
+    entry_t *e;         /* Sorted by day, unique days. */
+    size_t n, cap;
+} series_t;
+
+typedef struct {
+    series_t **slots;   /* Open addressing, power-of-two size. */
+    size_t cap, count;
+} keymap_t;
+
+typedef struct {
+    bole_store_trend_delta_t d; /* Strings owned. */
+} pending_t;
+
+struct bole_trend {
+    pthread_rwlock_t lock;      /* Guards dims. */
+    keymap_t dims[BOLE_TREND_DIMS];
+    /* Daemon side (unused by a plain table). */
+    bole_daemon_t *daemon;
+    bole_store_t *store;        /* Own connection for delta writes. */
+    pthread_mutex_t flush_lock; /* Held while deltas move from queue to store. */
+    pthread_mutex_t pending_lock;
+    pthread_cond_t wake;
+    pending_t *pending;         /* Deltas not yet stored. */
+    size_t n_pending, cap_pending;
+    pthread_t thread;
+    int thread_started;
+    int stop;                   /* Under pending_lock. */
+    long event_seconds;
+};
+
+static uint64_t s_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h ? h : 1;
+}
+
+static series_t *s_find(keymap_t *m, const char *key, uint64_t h)
+{
+    if (!m->cap)
+        return NULL;
+    for (size_t i = h & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        series_t *s = m->slots[i];
+        if (!s)
+            return NULL;
+        if (s->hash == h && strcmp(s->key, key) == 0)
+            return s;
+    }
+}
+
+static int s_grow(keymap_t *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 64;
+    series_t **slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return -1;
+    for (size_t i = 0; i < m->cap; i++) {
+        series_t *s = m->slots[i];
+        if (!s)
+            continue;
+        size_t j = s->hash & (cap - 1);
+        while (slots[j])
+            j = (j + 1) & (cap - 1);
+        slots[j] = s;
+    }
+    free(m->slots);
+    m->slots = slots;
+    m->cap = cap;
+    return 0;
+}
+
+static series_t *s_get(keymap_t *m, const char *key)
+{
+    uint64_t h = s_hash(key);
+    series_t *s = s_find(m, key, h);
+    if (s)
+        return s;
+    if ((m->count + 1) * 2 > m->cap && s_grow(m) != 0)
+        return NULL;
+    s = calloc(1, sizeof *s);
+    if (!s || !(s->key = strdup(key))) {
+        free(s);
+        return NULL;
+    }
+    s->hash = h;
+    size_t j = h & (m->cap - 1);
+    while (m->slots[j])
+        j = (j + 1) & (m->cap - 1);
+    m->slots[j] = s;
+    m->count++;
+    return s;
+}
+
+bole_trend_t *bole_trend_new(void)
+{
+    bole_trend_t *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    pthread_rwlock_init(&t->lock, NULL);
+    pthread_mutex_init(&t->pending_lock, NULL);
+    pthread_mutex_init(&t->flush_lock, NULL);
+    pthread_cond_init(&t->wake, NULL);
+    return t;
+}
+
+static void s_pending_free(bole_store_trend_delta_t *d)
+{
+    free((char *)d->key);
+    free((char *)d->zone);
+    free((char *)d->industries);
+}
+
+void bole_trend_destroy(bole_trend_t **tp)
+{
+    if (!tp || !*tp)
+        return;
+    bole_trend_t *t = *tp;
+    for (int d = 0; d < BOLE_TREND_DIMS; d++) {
+        for (size_t i = 0; i < t->dims[d].cap; i++) {
+            series_t *s = t->dims[d].slots[i];
+            if (s) {
+                free(s->key);
+                free(s->e);
+                free(s);
+            }
+        }
+        free(t->dims[d].slots);
+    }
+    for (size_t i = 0; i < t->n_pending; i++)
+        s_pending_free(&t->pending[i].d);
+    free(t->pending);
+    bole_store_close(&t->store);
+    pthread_rwlock_destroy(&t->lock);
+    pthread_mutex_destroy(&t->pending_lock);
+    pthread_mutex_destroy(&t->flush_lock);
+    pthread_cond_destroy(&t->wake);
+    free(t);
+    *tp = NULL;
+}
+
+/* Index of the first entry with day >= day. */
+static size_t s_lower(const series_t *s, int64_t day)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->e[mid].day < day)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Caller holds the write lock (or owns the table alone). */
+static int s_add_locked(bole_trend_t *t, const bole_store_trend_delta_t *d)
+{
+    if (d->dimension <= 0 || d->dimension >= BOLE_TREND_DIMS)
+        return 0;
+    if (d->supply == 0 && d->demand == 0)
+        return 0;
+    series_t *s = s_get(&t->dims[d->dimension], d->key);
+    if (!s)
+        return -1;
+    int64_t day = bole_trend_day(d->at);
+    size_t i = s_lower(s, day);
+    if (i == s->n || s->e[i].day != day) {
+        if (s->n == s->cap) {
+            size_t cap = s->cap ? s->cap * 2 : 4;
+            entry_t *e = realloc(s->e, cap * sizeof *e);
+            if (!e)
+                return -1;
+            s->e = e;
+            s->cap = cap;
+        }
+        memmove(s->e + i + 1, s->e + i, (s->n - i) * sizeof *s->e);
+        s->e[i].day = (int32_t)day;
+        s->e[i].supply = i ? s->e[i - 1].supply : 0;
+        s->e[i].demand = i ? s->e[i - 1].demand : 0;
+        s->n++;
+    }
+    for (size_t j = i; j < s->n; j++) {
+        s->e[j].supply += d->supply;
+        s->e[j].demand += d->demand;
+    }
+    return 0;
+}
+
+int bole_trend_add(bole_trend_t *t, const bole_store_trend_delta_t *d)
+{
+    pthread_rwlock_wrlock(&t->lock);
+    int rc = s_add_locked(t, d);
+    pthread_rwlock_unlock(&t->lock);
+    return rc;
+}
+
+void bole_trend_size(bole_trend_t *t, size_t *keys, size_t *entries)
+{
+    *keys = *entries = 0;
+    pthread_rwlock_rdlock(&t->lock);
+    for (int d = 0; d < BOLE_TREND_DIMS; d++)
+        for (size_t i = 0; i < t->dims[d].cap; i++)
+            if (t->dims[d].slots[i]) {
+                (*keys)++;
+                *entries += t->dims[d].slots[i]->n;
+            }
+    pthread_rwlock_unlock(&t->lock);
+}
+
+/* ---- queries -------------------------------------------------------------- */
+
+bole_status_t bole_trend_query_parse(const Bole__TrendsRequest *req, int64_t now,
+                                     bole_arena_t *arena, bole_trend_query_t *q,
+                                     char *err, size_t errlen)
+{
+    memset(q, 0, sizeof *q);
+    if (!req) {
+        snprintf(err, errlen, "trends: the request body is missing");
+        return BOLE_INVALID_ARGUMENT;
+    }
+    if (!bole_trend_dimension_name((int)req->dimension)) {
+        snprintf(err, errlen, "trends: unknown dimension %d (skill, industry, zone or "
+                 "occupation)", (int)req->dimension);
+        return BOLE_INVALID_ARGUMENT;
+    }
+    int window = req->window == 0 ? BOLE__TREND_WINDOW__TREND_WEEK : (int)req->window;
+    if (window < BOLE__TREND_WINDOW__TREND_DAY || window > BOLE__TREND_WINDOW__TREND_MONTH) {
+        snprintf(err, errlen, "trends: window %d out of range (day, week or month)",
+                 (int)req->window);
+        return BOLE_INVALID_ARGUMENT;
+    }
+    int64_t to = req->to ? req->to : now;
+    if (req->from < 0 || to < 0 || req->from > BOLE_TREND_MAX_TIME || to > BOLE_TREND_MAX_TIME) {
+        snprintf(err, errlen, "trends: from and to must be Unix ms between 0 and %lld",
+                 (long long)BOLE_TREND_MAX_TIME);
+        return BOLE_INVALID_ARGUMENT;
+    }
+    if (req->from > to) {
+        snprintf(err, errlen, "trends: from (%lld) is after to (%lld)", (long long)req->from,
+                 (long long)to);
+        return BOLE_INVALID_ARGUMENT;
+    }
+    q->dimension = (int)req->dimension;
+    q->window = window;
+    q->to_period = bole_trend_period(window, to);
+    q->from_period = req->from ? bole_trend_period(window, req->from) : q->to_period - 11;
+    if (q->to_period - q->from_period + 1 > BOLE_TREND_MAX_PERIODS) {
+        snprintf(err, errlen, "trends: window out of range: %lld periods, at most %d",
+                 (long long)(q->to_period - q->from_period + 1), BOLE_TREND_MAX_PERIODS);
+        return BOLE_INVALID_ARGUMENT;
+    }
+    if (req->top > BOLE_TREND_MAX_TOP) {
+        snprintf(err, errlen, "trends: top %u out of range (at most %d)", req->top,
+                 BOLE_TREND_MAX_TOP);
+        return BOLE_INVALID_ARGUMENT;
+    }
+    q->top = req->top ? req->top : 10;
+    if (req->n_keys > 1000 || req->n_zones > 1000 || req->n_industries > 1000) {
+        snprintf(err, errlen, "trends: at most 1000 keys, zones and industries");
+        return BOLE_INVALID_ARGUMENT;
+    }
+    if (req->n_keys) {
+        char **keys = bole_arena_array(arena, req->n_keys, sizeof *keys);
+        if (!keys)
+            return BOLE_INTERNAL;
+        for (size_t i = 0; i < req->n_keys; i++) {
+            size_t len = strlen(req->keys[i]) + 1;
+            keys[i] = bole_arena_alloc(arena, len);
+            if (!keys[i])
+                return BOLE_INTERNAL;
+            bole_intern_normalise(req->keys[i], keys[i], len);
+            if (!keys[i][0]) {
+                snprintf(err, errlen, "trends: keys[%zu] is empty", i);
+                return BOLE_INVALID_ARGUMENT;
+            }
+        }
+        q->keys = (const char *const *)keys;
+        q->n_keys = req->n_keys;
+    }
+    return BOLE_OK;
+}
+
+typedef struct {
+    const series_t *s;
+    const char *key;
+    int64_t s0, d0, s1, d1;     /* First and last period. */
+    double g0, g1;
+} cand_t;
+
+static double s_gap(int64_t supply, int64_t demand)
+{
+    return (double)(demand - supply) / (double)(supply > 1 ? supply : 1);
+}
+
+/* Level at the end of day (0 before the first entry). */
+static void s_level(const series_t *s, int64_t day, int64_t *supply, int64_t *demand)
+{
+    size_t i = s ? s_lower(s, day + 1) : 0;
+    *supply = i ? s->e[i - 1].supply : 0;
+    *demand = i ? s->e[i - 1].demand : 0;
+}
+
+static int s_by_volume(const void *a, const void *b)
+{
+    const cand_t *x = a, *y = b;
+    int64_t vx = x->s1 + x->d1, vy = y->s1 + y->d1;
+    if (vx != vy)
+        return vx > vy ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+static int s_by_shortage(const void *a, const void *b)
+{
+    const cand_t *x = a, *y = b;
+    if (x->g1 != y->g1)
+        return x->g1 > y->g1 ? -1 : 1;
+    if (x->d1 != y->d1)
+        return x->d1 > y->d1 ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+static int s_by_surplus(const void *a, const void *b)
+{
+    const cand_t *x = a, *y = b;
+    if (x->g1 != y->g1)
+        return x->g1 < y->g1 ? -1 : 1;
+    if (x->s1 != y->s1)
+        return x->s1 > y->s1 ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+static int s_by_change(const void *a, const void *b)
+{
+    const cand_t *x = a, *y = b;
+    double cx = x->g1 - x->g0, cy = y->g1 - y->g0;
+    cx = cx < 0 ? -cx : cx;
+    cy = cy < 0 ? -cy : cy;
+    if (cx != cy)
+        return cx > cy ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+static Bole__KeyGap **s_gaps(bole_arena_t *arena, cand_t *c, size_t n, size_t top,
+                             int (*cmp)(const void *, const void *), int which, size_t *n_out)
+{
+    qsort(c, n, sizeof *c, cmp);
+    Bole__KeyGap **out = bole_arena_array(arena, top ? top : 1, sizeof *out);
+    *n_out = 0;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n && *n_out < top; i++) {
+        double change = c[i].g1 - c[i].g0;
+        if ((which == 0 && c[i].g1 <= 0) || (which == 1 && c[i].g1 >= 0) ||
+            (which == 2 && change == 0))
+            continue;
+        Bole__KeyGap *g = ARENA_NEW(arena, Bole__KeyGap);
+        if (!g)
+            return NULL;
+        bole__key_gap__init(g);
+        g->key = (char *)c[i].key;
+        g->supply = (double)c[i].s1;
+        g->demand = (double)c[i].d1;
+        g->gap_ratio = c[i].g1;
+        g->change = change;
+        out[(*n_out)++] = g;
+    }
+    return out;
+}
+
+bole_status_t bole_trend_query(bole_trend_t *t, const bole_trend_query_t *q,
+                               bole_arena_t *arena, Bole__TrendsResponse **out)
+{
+    Bole__TrendsResponse *r = ARENA_NEW(arena, Bole__TrendsResponse);
+    if (!r)
+        return BOLE_INTERNAL;
+    bole__trends_response__init(r);
+    bole_status_t st = BOLE_INTERNAL;
+    pthread_rwlock_rdlock(&t->lock);
+    keymap_t *m = &t->dims[q->dimension];
+    size_t n_cand = q->n_keys ? q->n_keys : m->count;
+    cand_t *c = calloc(n_cand ? n_cand : 1, sizeof *c);
+    if (!c)
+        goto done;
+    int64_t first_day = bole_trend_period_last_day(q->window, q->from_period);
+    int64_t last_day = bole_trend_period_last_day(q->window, q->to_period);
+    size_t n = 0;
+    if (q->n_keys) {
+        for (size_t i = 0; i < q->n_keys; i++) {
+            int dup = 0;
+            for (size_t j = 0; j < n && !dup; j++)
+                dup = strcmp(c[j].key, q->keys[i]) == 0;
+            if (!dup) {
+                c[n].key = q->keys[i];
+                c[n++].s = s_find(m, q->keys[i], s_hash(q->keys[i]));
+            }
+        }
+    } else {
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->slots[i]) {
+                c[n].s = m->slots[i];
+                c[n++].key = m->slots[i]->key;
+            }
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        s_level(c[i].s, first_day, &c[i].s0, &c[i].d0);
+        s_level(c[i].s, last_day, &c[i].s1, &c[i].d1);
+        c[i].g0 = s_gap(c[i].s0, c[i].d0);
+        c[i].g1 = s_gap(c[i].s1, c[i].d1);
+        /* Keys that never appear in the range stay out of the top lists. */
+        if (!q->n_keys && !c[i].s0 && !c[i].d0 && !c[i].s1 && !c[i].d1) {
+            size_t a = c[i].s ? s_lower(c[i].s, first_day + 1) : 0;
+            size_t b = c[i].s ? s_lower(c[i].s, last_day + 1) : 0;
+            if (a == b)
+                continue;
+        }
+        c[kept++] = c[i];
+    }
+    n = kept;
+    /* The lists sort a copy; series keep the request's order (or volume). */
+    size_t top = q->top;
+    cand_t *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    if (!sorted)
+        goto done;
+    memcpy(sorted, c, n * sizeof *c);
+    r->shortages = s_gaps(arena, sorted, n, top, s_by_shortage, 0, &r->n_shortages);
+    r->surpluses = s_gaps(arena, sorted, n, top, s_by_surplus, 1, &r->n_surpluses);
+    r->movers = s_gaps(arena, sorted, n, top, s_by_change, 2, &r->n_movers);
+    free(sorted);
+    if (!r->shortages || !r->surpluses || !r->movers)
+        goto done;
+    if (!q->n_keys)
+        qsort(c, n, sizeof *c, s_by_volume);
+    size_t n_series = q->n_keys ? n : (n < top ? n : top);
+    size_t n_periods = (size_t)(q->to_period - q->from_period + 1);
+    r->series = bole_arena_array(arena, n_series ? n_series : 1, sizeof *r->series);
+    if (!r->series)
+        goto done;
+    for (size_t i = 0; i < n_series; i++) {
+        Bole__TrendSeries *s = ARENA_NEW(arena, Bole__TrendSeries);
+        Bole__TrendPoint *pts = bole_arena_array(arena, n_periods, sizeof *pts);
+        Bole__TrendPoint **pp = bole_arena_array(arena, n_periods, sizeof *pp);
+        if (!s || !pts || !pp)
+            goto done;
+        bole__trend_series__init(s);
+        s->key = (char *)c[i].key;
+        for (size_t p = 0; p < n_periods; p++) {
+            int64_t period = q->from_period + (int64_t)p;
+            int64_t sup, dem;
+            s_level(c[i].s, bole_trend_period_last_day(q->window, period), &sup, &dem);
+            bole__trend_point__init(&pts[p]);
+            pts[p].period_start = bole_trend_period_first_day(q->window, period) * MS_PER_DAY;
+            pts[p].supply = (double)sup;
+            pts[p].demand = (double)dem;
+            pts[p].gap_ratio = s_gap(sup, dem);
+            pp[p] = &pts[p];
+        }
+        s->points = pp;
+        s->n_points = n_periods;
+        r->series[r->n_series++] = s;
+    }
+    /* Keys point into the table: copy them before the lock goes. */
+    for (size_t i = 0; i < r->n_series; i++)
+        r->series[i]->key = bole_arena_strdup(arena, r->series[i]->key);
+    Bole__KeyGap **lists[3] = {r->shortages, r->surpluses, r->movers};
+    size_t counts[3] = {r->n_shortages, r->n_surpluses, r->n_movers};
+    for (int l = 0; l < 3; l++)
+        for (size_t i = 0; i < counts[l]; i++)
+            lists[l][i]->key = bole_arena_strdup(arena, lists[l][i]->key);
+    st = BOLE_OK;
+    for (size_t i = 0; i < r->n_series; i++)
+        if (!r->series[i]->key)
+            st = BOLE_INTERNAL;
+    for (int l = 0; l < 3; l++)
+        for (size_t i = 0; i < counts[l]; i++)
+            if (!lists[l][i]->key)
+                st = BOLE_INTERNAL;
+done:
+    pthread_rwlock_unlock(&t->lock);
+    free(c);
+    *out = st == BOLE_OK ? r : NULL;
+    return st;
+}
+
+/* ---- the daemon's side ---------------------------------------------------- */
+
+/* Queues an owned copy of d for the store. Caller holds pending_lock. */
+static int s_queue_locked(bole_trend_t *t, const bole_store_trend_delta_t *d)
+{
+    if (t->n_pending == t->cap_pending) {
+        size_t cap = t->cap_pending ? t->cap_pending * 2 : 256;
+        pending_t *p = realloc(t->pending, cap * sizeof *p);
+        if (!p)
+            return -1;
+        t->pending = p;
+        t->cap_pending = cap;
+    }
+    bole_store_trend_delta_t c = *d;
+    c.key = strdup(d->key);
+    c.zone = strdup(d->zone ? d->zone : "");
+    c.industries = strdup(d->industries ? d->industries : ",");
+    if (!c.key || !c.zone || !c.industries) {
+        s_pending_free(&c);
+        return -1;
+    }
+    t->pending[t->n_pending++].d = c;
+    return 0;
+}
+
+/* Delta sink of the writer hook: the table (write-locked) and the queue. */
+static int s_live_delta(void *ctx, const bole_store_trend_delta_t *d)
+{
+    bole_trend_t *t = ctx;
+    if (s_add_locked(t, d) != 0 || s_queue_locked(t, d) != 0)
+        log_error("trend: out of memory recording a delta of '%s' (the next start repairs it)",
+                  d->key);
+    return 0;
+}
+
+void bole_trend_note(bole_daemon_t *d, bole_entity_t entity, int64_t id, const void *record)
+{
+    bole_trend_t *t = d->trend;
+    if (!t)
+        return;
+    bole_intern_t *names = bole_catalog_names(d->catalog);
+    int64_t now = bole_now_ms();
+    pthread_rwlock_wrlock(&t->lock);
+    pthread_mutex_lock(&t->pending_lock);
+    if (entity == BOLE_ENTITY_TALENT) {
+        const bole_talent_rec_t *old = bole_catalog_talent(d->catalog, id);
+        const bole_talent_rec_t *rec = record;
+        int64_t at = rec && rec->updated_at > 0 ? rec->updated_at : now;
+        if (old && old->updated_at > at)
+            at = old->updated_at;
+        bole_trend_talent_change(names, old, rec, at, s_live_delta, t);
+    } else if (entity == BOLE_ENTITY_NEED) {
+        const bole_need_rec_t *old = bole_catalog_need(d->catalog, id);
+        const bole_need_rec_t *rec = record;
+        int64_t at = rec && rec->updated_at > 0 ? rec->updated_at : now;
+        if (old && old->updated_at > at)
+            at = old->updated_at;
+        bole_trend_need_change(names, old, rec, at, s_live_delta, t);
+    }
+    pthread_cond_signal(&t->wake);
+    pthread_mutex_unlock(&t->pending_lock);
+    pthread_rwlock_unlock(&t->lock);
+}
+
+/* Writes queued deltas; on failure they go back to the queue. */
+static void s_flush_locked(bole_trend_t *t);
+static void s_flush(bole_trend_t *t)
+{
+    pthread_mutex_lock(&t->flush_lock);
+    s_flush_locked(t);
+    pthread_mutex_unlock(&t->flush_lock);
+}
+
+static void s_flush_locked(bole_trend_t *t)
+{
+    pthread_mutex_lock(&t->pending_lock);
+    pending_t *batch = t->pending;
+    size_t n = t->n_pending;
+    t->pending = NULL;
+    t->n_pending = t->cap_pending = 0;
+    pthread_mutex_unlock(&t->pending_lock);
+    if (!n) {
+        free(batch);
+        return;
+    }
+    bole_store_trend_delta_t *ds = malloc(n * sizeof *ds);
+    char err[512] = "out of memory";
+    bole_status_t st = BOLE_INTERNAL;
+    if (ds) {
+        for (size_t i = 0; i < n; i++)
+            ds[i] = batch[i].d;
+        st = bole_store_trend_append(t->store, n, ds, err, sizeof err);
+    }
+    free(ds);
+    if (st == BOLE_OK) {
+        for (size_t i = 0; i < n; i++)
+            s_pending_free(&batch[i].d);
+        free(batch);
+        return;
+    }
+    log_warn("trend: %zu deltas not stored yet (retrying): %s", n, err);
+    pthread_mutex_lock(&t->pending_lock);
+    for (size_t i = 0; i < n; i++) {
+        if (s_queue_locked(t, &batch[i].d) != 0)
+            log_error("trend: out of memory keeping deltas (the next start repairs it)");
+        s_pending_free(&batch[i].d);
+    }
+    pthread_mutex_unlock(&t->pending_lock);
+    free(batch);
+}
+
+/* Publishes, per dimension, the keys whose gap moved most over the last
+ * seven days (daily periods). */
+static void s_publish(bole_daemon_t *d, bole_trend_t *t)
+{
+    int64_t now = bole_now_ms();
+    bole_arena_t arena;
+    bole_arena_init(&arena, 0);
+    for (int dim = 1; dim < BOLE_TREND_DIMS; dim++) {
+        bole_trend_query_t q = {
+            .dimension = dim,
+            .window = BOLE__TREND_WINDOW__TREND_DAY,
+            .from_period = bole_trend_period(BOLE__TREND_WINDOW__TREND_DAY, now) - 7,
+            .to_period = bole_trend_period(BOLE__TREND_WINDOW__TREND_DAY, now),
+            .top = 10,
+        };
+        Bole__TrendsResponse *r = NULL;
+        if (bole_trend_query(t, &q, &arena, &r) != BOLE_OK || r->n_movers == 0)
+            continue;
+        Bole__TrendEvent te = BOLE__TREND_EVENT__INIT;
+        te.dimension = (Bole__TrendDimension)dim;
+        te.movers = r->movers;
+        te.n_movers = r->n_movers;
+        Bole__Event ev = BOLE__EVENT__INIT;
+        char topic[64];
+        snprintf(topic, sizeof topic, "trend.%s", bole_trend_dimension_name(dim));
+        ev.topic = topic;
+        ev.at = now;
+        ev.body_case = BOLE__EVENT__BODY_TREND;
+        ev.trend = &te;
+        bole_daemon_publish(d, topic, &ev);
+    }
+    bole_arena_free(&arena);
+}
+
+static void *s_thread(void *arg)
+{
+    bole_daemon_t *d = arg;
+    bole_trend_t *t = d->trend;
+    struct timespec last_event;
+    clock_gettime(CLOCK_MONOTONIC, &last_event);
+    pthread_mutex_lock(&t->pending_lock);
+    while (!t->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 200 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&t->wake, &t->pending_lock, &until);
+        pthread_mutex_unlock(&t->pending_lock);
+        s_flush(t);
+        struct timespec mono;
+        clock_gettime(CLOCK_MONOTONIC, &mono);
+        if (t->event_seconds > 0 && mono.tv_sec - last_event.tv_sec >= t->event_seconds) {
+            last_event = mono;
+            s_publish(d, t);
+        }
+        pthread_mutex_lock(&t->pending_lock);
+    }
+    pthread_mutex_unlock(&t->pending_lock);
+    s_flush(t);
+    return NULL;
+}
+
+/* Collects owned copies of deltas (start-up reconciliation). */
+typedef struct {
+    bole_store_trend_delta_t *v;
+    size_t n, cap;
+    int failed;
+} collect_t;
+
+static int s_collect(void *ctx, const bole_store_trend_delta_t *d)
+{
+    collect_t *c = ctx;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 1024;
+        bole_store_trend_delta_t *v = realloc(c->v, cap * sizeof *v);
+        if (!v)
+            return c->failed = -1;
+        c->v = v;
+        c->cap = cap;
+    }
+    bole_store_trend_delta_t x = *d;
+    x.key = strdup(d->key);
+    x.zone = strdup(d->zone);
+    x.industries = strdup(d->industries);
+    if (!x.key || !x.zone || !x.industries) {
+        s_pending_free(&x);
+        return c->failed = -1;
+    }
+    c->v[c->n++] = x;
+    return 0;
+}
+
+typedef struct {
+    bole_daemon_t *daemon;
+    bole_entity_t entity;
+    int64_t now;
+    collect_t *out;
+} expect_t;
+
+/* What a stored record implies from now on (catalog read-locked). */
+static int s_expect(void *ctx, const bole_store_record_t *rec)
+{
+    expect_t *e = ctx;
+    bole_intern_t *names = bole_catalog_names(e->daemon->catalog);
+    if (e->entity == BOLE_ENTITY_TALENT) {
+        const bole_talent_rec_t *t = bole_catalog_talent(e->daemon->catalog, rec->id);
+        if (!t)
+            return 0;
+        int64_t at = t->updated_at > e->now ? t->updated_at : e->now;
+        return bole_trend_talent_change(names, NULL, t, at, s_collect, e->out) ? -1 : 0;
+    }
+    const bole_need_rec_t *n = bole_catalog_need(e->daemon->catalog, rec->id);
+    if (!n)
+        return 0;
+    int64_t at = n->updated_at > e->now ? n->updated_at : e->now;
+    return bole_trend_need_change(names, NULL, n, at, s_collect, e->out) ? -1 : 0;
+}
+
+static int s_load(void *ctx, const bole_store_trend_delta_t *d)
+{
+    return s_add_locked(ctx, d);
+}
+
+bole_status_t bole_trend_open(bole_daemon_t *d, char *err, size_t errlen)
+{
+    bole_trend_t *t = bole_trend_new();
+    if (!t) {
+        snprintf(err, errlen, "trend: out of memory");
+        return BOLE_INTERNAL;
+    }
+    t->daemon = d;
+    t->event_seconds = BOLE_TREND_EVENT_SECONDS;
+    const char *env = getenv("BOLE_TREND_EVENT_SECONDS");
+    if (env && *env) {
+        char *end = NULL;
+        long v = strtol(env, &end, 10);
+        if (end && !*end && v >= 0)
+            t->event_seconds = v;
+        else
+            log_warn("trend: ignoring BOLE_TREND_EVENT_SECONDS='%s' (not a number >= 0)", env);
+    }
+    bole_store_options_t options = {
+        .synchronous_full = strcmp(d->config.synchronous, "full") == 0,
+    };
+    bole_status_t st = bole_store_open(&t->store, d->config.db, &options, err, errlen);
+    if (st != BOLE_OK)
+        goto fail;
+    /* Reconcile: what the records imply from now on vs what is stored. */
+    int64_t now = bole_now_ms();
+    uint64_t t0 = bole_monotonic_us();
+    collect_t expected = {0};
+    bole_catalog_read_lock(d->catalog);
+    for (int side = 0; side < 2 && st == BOLE_OK; side++) {
+        expect_t e = {d, side ? BOLE_ENTITY_NEED : BOLE_ENTITY_TALENT, now, &expected};
+        st = bole_store_scan(t->store, e.entity, 0, s_expect, &e, err, errlen);
+    }
+    bole_catalog_unlock(d->catalog);
+    size_t added = 0;
+    if (st == BOLE_OK)
+        st = bole_store_trend_reconcile(t->store, now, expected.n, expected.v, &added, err,
+                                        errlen);
+    for (size_t i = 0; i < expected.n; i++)
+        s_pending_free(&expected.v[i]);
+    free(expected.v);
+    if (st != BOLE_OK)
+        goto fail;
+    if (added)
+        log_warn("trend: %zu corrective deltas recorded at start-up (changes a crash "
+                 "left unrecorded, dated now)", added);
+    pthread_rwlock_wrlock(&t->lock);
+    st = bole_store_trend_scan(t->store, 0, s_load, t, err, errlen);
+    pthread_rwlock_unlock(&t->lock);
+    if (st != BOLE_OK)
+        goto fail;
+    size_t keys, entries;
+    bole_trend_size(t, &keys, &entries);
+    log_info("trend: %zu keys, %zu day entries loaded in %.0f ms", keys, entries,
+             (double)(bole_monotonic_us() - t0) / 1000.0);
+    d->trend = t;
+    if (pthread_create(&t->thread, NULL, s_thread, d) != 0) {
+        d->trend = NULL;
+        snprintf(err, errlen, "trend: cannot start its thread");
+        st = BOLE_INTERNAL;
+        goto fail;
+    }
+    t->thread_started = 1;
+    return BOLE_OK;
+fail:
+    bole_trend_destroy(&t);
+    return st;
+}
+
+void bole_trend_stop(bole_daemon_t *d)
+{
+    bole_trend_t *t = d->trend;
+    if (!t || !t->thread_started)
+        return;
+    pthread_mutex_lock(&t->pending_lock);
+    t->stop = 1;
+    pthread_cond_signal(&t->wake);
+    pthread_mutex_unlock(&t->pending_lock);
+    pthread_join(t->thread, NULL);
+    t->thread_started = 0;
+}
+
+void bole_trend_close(bole_daemon_t *d)
+{
+    bole_trend_t *t = d->trend;
+    if (!t)
+        return;
+    bole_trend_stop(d);
+    s_flush(t);
+    d->trend = NULL;
+    bole_trend_destroy(&t);
+}
+
+/* ---- the Trends handler --------------------------------------------------- */
+
+typedef struct {
+    bole_trend_t *table;
+    const Bole__TrendsRequest *req;
+    char **zones;        /* Normalised filters. */
+    char **industries;   /* ",x," forms. */
+} filter_t;
+
+static int s_filtered(void *ctx, const bole_store_trend_delta_t *d)
+{
+    filter_t *f = ctx;
+    int ok = f->req->n_zones == 0;
+    for (size_t i = 0; !ok && i < f->req->n_zones; i++)
+        ok = strcmp(d->zone, f->zones[i]) == 0;
+    if (!ok)
+        return 0;
+    ok = f->req->n_industries == 0;
+    for (size_t i = 0; !ok && i < f->req->n_industries; i++)
+        ok = strstr(d->industries, f->industries[i]) != NULL;
+    return ok ? s_add_locked(f->table, d) : 0;
+}
+
+bole_status_t bole_handle_trends(bole_call_t *call)
+{
+    bole_daemon_t *d = call->daemon;
+    const Bole__TrendsRequest *req = call->request->trends;
+    bole_trend_query_t q;
+    bole_status_t st = bole_trend_query_parse(req, bole_now_ms(), call->arena, &q, call->err,
+                                              call->errlen);
+    if (st != BOLE_OK)
+        return st;
+    if (!d->trend) {
+        snprintf(call->err, call->errlen, "trends are not available (see the start-up log)");
+        return BOLE_UNAVAILABLE;
+    }
+    Bole__TrendsResponse *r = NULL;
+    if (req->n_zones == 0 && req->n_industries == 0) {
+        st = bole_trend_query(d->trend, &q, call->arena, &r);
+    } else {
+        /* Filters: recount the dimension's stored deltas that match into a
+         * temporary table (slower: a scan; see docs/TRENDS.md). */
+        filter_t f = {bole_trend_new(), req, NULL, NULL};
+        f.zones = bole_arena_array(call->arena, req->n_zones + 1, sizeof *f.zones);
+        f.industries = bole_arena_array(call->arena, req->n_industries + 1,
+                                        sizeof *f.industries);
+        if (!f.table || !f.zones || !f.industries) {
+            bole_trend_destroy(&f.table);
+            return BOLE_INTERNAL;
+        }
+        for (size_t i = 0; i < req->n_zones; i++) {
+            size_t len = strlen(req->zones[i]) + 1;
+            f.zones[i] = bole_arena_alloc(call->arena, len);
+            if (f.zones[i])
+                bole_intern_normalise(req->zones[i], f.zones[i], len);
+        }
+        for (size_t i = 0; i < req->n_industries; i++) {
+            size_t len = strlen(req->industries[i]) + 1;
+            char *norm = bole_arena_alloc(call->arena, len);
+            if (norm)
+                bole_intern_normalise(req->industries[i], norm, len);
+            f.industries[i] = norm ? bole_arena_printf(call->arena, ",%s,", norm) : NULL;
+        }
+        for (size_t i = 0; i < req->n_zones; i++)
+            if (!f.zones[i])
+                st = BOLE_INTERNAL;
+        for (size_t i = 0; i < req->n_industries; i++)
+            if (!f.industries[i])
+                st = BOLE_INTERNAL;
+        /* Stored rows plus the queue, with no flush in between (a flush
+         * holds flush_lock while rows move from one to the other). */
+        pthread_mutex_lock(&d->trend->flush_lock);
+        if (st == BOLE_OK)
+            st = bole_store_trend_scan(call->store, q.dimension, s_filtered, &f, call->err,
+                                       call->errlen);
+        pthread_mutex_lock(&d->trend->pending_lock);
+        for (size_t i = 0; st == BOLE_OK && i < d->trend->n_pending; i++)
+            if (d->trend->pending[i].d.dimension == q.dimension &&
+                s_filtered(&f, &d->trend->pending[i].d) != 0)
+                st = BOLE_INTERNAL;
+        pthread_mutex_unlock(&d->trend->pending_lock);
+        pthread_mutex_unlock(&d->trend->flush_lock);
+        if (st == BOLE_OK)
+            st = bole_trend_query(f.table, &q, call->arena, &r);
+        bole_trend_destroy(&f.table);
+    }
+    if (st != BOLE_OK) {
+        if (!call->err[0])
+            snprintf(call->err, call->errlen, "trends: out of memory");
+        return st;
+    }
+    call->response->body_case = BOLE__RESPONSE__BODY_TRENDS;
+    call->response->trends = r;
+    return BOLE_OK;
+}

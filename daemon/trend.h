@@ -1,0 +1,121 @@
+/*
+ * trend.h - supply and demand by skill, industry, zone and occupation, kept
+ * current incrementally and recomputable from stored history.
+ *
+ * Every change to a talent or a need becomes per-key deltas with a
+ * timestamp (bole_trend_talent_change / bole_trend_need_change). Deltas are
+ * stored in their own table (store_trend.c) and folded into one compact
+ * array per (dimension, key): (UTC day, cumulative supply, cumulative
+ * demand). A period's value is the level at its end, found by a binary
+ * search, so a query costs O(keys x periods x log days) whatever the number
+ * of talents. Design notes and figures: docs/TRENDS.md.
+ *
+ * Threads: the daemon's writer thread adds deltas (bole_trend_note); reader
+ * threads query; the table has its own rwlock. A background thread writes
+ * pending deltas to the store and publishes the periodic trend event.
+ */
+#ifndef BOLE_TREND_H
+#define BOLE_TREND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "bole.pb-c.h"
+#include "daemon.h"
+#include "intern.h"
+#include "profile.h"
+#include "status.h"
+#include "store.h"
+
+/* Dimensions and windows use bole.TrendDimension / bole.TrendWindow numbers. */
+#define BOLE_TREND_DIMS 5           /* Slots 1..4 used. */
+#define BOLE_TREND_MAX_PERIODS 1100 /* A query covers at most this many periods. */
+#define BOLE_TREND_MAX_TOP 200      /* Largest top. */
+#define BOLE_TREND_MAX_TIME 253402300799999LL /* 9999-12-31T23:59:59.999Z. */
+
+typedef struct bole_trend bole_trend_t;
+
+/* ---- period bucketing (UTC) ---------------------------------------------- */
+
+/* Day number of a Unix-ms instant (floor). */
+int64_t bole_trend_day(int64_t at_ms);
+/* Period index of an instant for window 1 day, 2 ISO week, 3 month. */
+int64_t bole_trend_period(int window, int64_t at_ms);
+/* First and last day number of a period. */
+int64_t bole_trend_period_first_day(int window, int64_t period);
+int64_t bole_trend_period_last_day(int window, int64_t period);
+/* Name of a dimension ("skill", ...), NULL if unknown. */
+const char *bole_trend_dimension_name(int dimension);
+
+/* ---- deltas of one change ------------------------------------------------ */
+
+typedef int (*bole_trend_delta_fn)(void *ctx, const bole_store_trend_delta_t *delta);
+
+/* Emits the deltas of a talent changing from old to new_ at time at (either
+ * may be NULL: a create or a delete). A talent supplies each of its skills,
+ * industries, its zone and occupation while its availability is not
+ * UNAVAILABLE. Returns 0, or the first nonzero fn result. */
+int bole_trend_talent_change(bole_intern_t *names, const bole_talent_rec_t *old,
+                             const bole_talent_rec_t *new_, int64_t at,
+                             bole_trend_delta_fn fn, void *ctx);
+/* The same for a need: while not closed and until expires_at it demands
+ * headcount of each listed skill, its industry, zone and title. A need whose
+ * expiry lies after at also gets the delta that ends it at expires_at. */
+int bole_trend_need_change(bole_intern_t *names, const bole_need_rec_t *old,
+                           const bole_need_rec_t *new_, int64_t at,
+                           bole_trend_delta_fn fn, void *ctx);
+
+/* ---- the in-memory table -------------------------------------------------- */
+
+bole_trend_t *bole_trend_new(void);
+void bole_trend_destroy(bole_trend_t **trend);
+/* Folds one delta in. Returns 0, -1 out of memory (table unchanged). */
+int bole_trend_add(bole_trend_t *trend, const bole_store_trend_delta_t *delta);
+/* Number of keys and of (key, day) entries held, for figures. */
+void bole_trend_size(bole_trend_t *trend, size_t *keys, size_t *entries);
+
+/* A checked Trends request: from_period..to_period inclusive. */
+typedef struct {
+    int dimension;
+    int window;
+    int64_t from_period, to_period;
+    const char *const *keys;    /* Normalised; NULL/0: pick the top keys. */
+    size_t n_keys;
+    size_t top;
+} bole_trend_query_t;
+
+/* Checks a TrendsRequest and fills q (keys normalised into arena memory);
+ * now is used when to is 0. BOLE_INVALID_ARGUMENT with a reason in err. */
+bole_status_t bole_trend_query_parse(const Bole__TrendsRequest *req, int64_t now,
+                                     bole_arena_t *arena, bole_trend_query_t *q /* OUT */,
+                                     char *err, size_t errlen);
+/* Answers q from the table into arena memory. BOLE_INTERNAL if the arena
+ * ran out. */
+bole_status_t bole_trend_query(bole_trend_t *trend, const bole_trend_query_t *q,
+                               bole_arena_t *arena, Bole__TrendsResponse **out /* OUT */);
+
+/* ---- the daemon's side ---------------------------------------------------- */
+
+/* Seconds between trend events on the PUB socket (env BOLE_TREND_EVENT_SECONDS
+ * overrides; 0 turns them off). */
+#define BOLE_TREND_EVENT_SECONDS 3600
+
+/* After bole_state_open: reconciles the stored deltas with the catalog
+ * (corrective deltas dated now for anything a crash lost), loads them into
+ * daemon->trend and starts the flusher/event thread. On failure
+ * daemon->trend stays NULL and err says why. */
+bole_status_t bole_trend_open(bole_daemon_t *daemon, char *err, size_t errlen);
+/* Stops the thread (no more events; changes are still recorded and queued).
+ * Call before the server goes. NULL-safe, idempotent. */
+void bole_trend_stop(bole_daemon_t *daemon);
+/* Stops the thread if running, writes pending deltas, frees the table.
+ * Call after the server (and so every write) has stopped. NULL-safe. */
+void bole_trend_close(bole_daemon_t *daemon);
+/* The hook in profiles.c's s_apply (writer thread, catalog write-locked,
+ * before the catalog changes): record is the new talent/need record, or
+ * NULL for a delete. The old record is read from the catalog. */
+void bole_trend_note(bole_daemon_t *daemon, bole_entity_t entity, int64_t id,
+                     const void *record);
+
+#endif
