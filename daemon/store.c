@@ -302,7 +302,11 @@ static const char *s_table(bole_entity_t entity)
 
 static const char *s_entity_name(bole_entity_t entity)
 {
-    return entity == BOLE_ENTITY_TALENT ? "talent" : "need";
+    switch (entity) {
+    case BOLE_ENTITY_TALENT: return "talent";
+    case BOLE_ENTITY_NEED: return "need";
+    default: return "other"; /* Never replayed into the vector indexes. */
+    }
 }
 
 /* Appends to the change log; returns the new sequence number or 0. */
