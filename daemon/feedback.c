@@ -486,3 +486,27 @@ bole_status_t bole_handle_export_outcomes(bole_call_t *call)
     call->response->export_outcomes = resp;
     return BOLE_OK;
 }
+
+void bole_feedback_forget_talent(bole_daemon_t *d, const char *talent_id)
+{
+    struct bole_feedback_logger *l = d->feedback_logger;
+    if (!l)
+        return;
+    pthread_mutex_lock(&l->lock);
+    size_t kept = 0;
+    for (size_t i = 0; i < l->n_queue; i++)
+        if (strcmp(l->queue[i].talent_id, talent_id) != 0)
+            l->queue[kept++] = l->queue[i];
+    l->n_queue = kept;
+    pthread_mutex_unlock(&l->lock);
+    /* A flush already under way may still write the talent: wait for it to
+     * end (milliseconds), so the caller's pseudonymisation pass comes after. */
+    for (;;) {
+        pthread_mutex_lock(&l->lock);
+        size_t busy = l->n_flushing;
+        pthread_mutex_unlock(&l->lock);
+        if (!busy)
+            break;
+        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+    }
+}

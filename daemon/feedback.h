@@ -29,4 +29,8 @@ void bole_feedback_log_pair(bole_daemon_t *daemon, const char *request_id, int s
                             const char *need_id, uint32_t position, float score,
                             const float *features, size_t n_features);
 
+/* Drops queued feature logs of a talent and waits for a flush in progress
+ * (erasure: afterwards nothing more about the talent gets written). */
+void bole_feedback_forget_talent(bole_daemon_t *daemon, const char *talent_id);
+
 #endif

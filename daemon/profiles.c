@@ -17,6 +17,7 @@
 
 #include "catalog.h"
 #include "embed.h"
+#include "feedback.h"
 #include "index.h"
 #include "live.h"
 #include "log.h"
@@ -610,21 +611,17 @@ bole_status_t bole_profiles_delete_need(bole_call_t *call, const char *external_
 
 /* ---- erasure of personal data --------------------------------------------- */
 
-/* Optional modules pseudonymise what they keep about a talent; weak so the
- * erasure works in a build without them. */
-bole_status_t bole_store_feedback_erase_talent(bole_store_t *store, const char *talent_id,
-                                               uint64_t *n, char *err, size_t errlen)
-    __attribute__((weak));
-bole_status_t bole_store_referral_erase_talent(bole_store_t *store, const char *talent_id,
-                                               uint64_t *n, char *err, size_t errlen)
-    __attribute__((weak));
-
 /* After the erasure committed: no old page image in the WAL, and index
  * snapshots rewritten without the talent's vector. */
 static void s_after_erase(bole_daemon_t *d, void *arg)
 {
-    (void)arg;
+    const char *talent_id = arg;
     char err[512];
+    uint64_t n = 0;
+    /* Feature logs queued before the erasure were not in its transaction. */
+    bole_feedback_forget_talent(d, talent_id);
+    if (bole_store_feedback_erase_talent(d->store, talent_id, &n, err, sizeof err) != BOLE_OK)
+        log_warn("erase: late feature logs not pseudonymised: %s", err);
     bole_store_checkpoint(d->store);
     if (bole_state_snapshot(d, d->store, NULL, err, sizeof err) != BOLE_OK)
         log_warn("erase: index snapshots not rewritten (%s); the old snapshot may still hold "
@@ -645,14 +642,17 @@ bole_status_t bole_handle_erase_talent(bole_call_t *call)
         had_profile = 1;
     else if (st != BOLE_NOT_FOUND)
         return st;
-    if (bole_store_referral_erase_talent) {
-        st = bole_store_referral_erase_talent(call->store, id, &n, call->err, call->errlen);
-        if (st != BOLE_OK)
-            return st;
-        pseudonymised += n;
-    }
-    if (bole_store_feedback_erase_talent) {
-        st = bole_store_feedback_erase_talent(call->store, id, &n, call->err, call->errlen);
+    /* What other modules keep about the talent: the ledger and feedback are
+     * pseudonymised (award accounting and tuning still add up), stored live
+     * events are deleted. All in this transaction. */
+    bole_status_t (*const erasers[])(bole_store_t *, const char *, uint64_t *, char *,
+                                     size_t) = {
+        bole_store_referral_erase_talent,
+        bole_store_feedback_erase_talent,
+        bole_store_live_erase_talent,
+    };
+    for (size_t i = 0; i < sizeof erasers / sizeof erasers[0]; i++) {
+        st = erasers[i](call->store, id, &n, call->err, call->errlen);
         if (st != BOLE_OK)
             return st;
         pseudonymised += n;
@@ -662,7 +662,8 @@ bole_status_t bole_handle_erase_talent(bole_call_t *call)
                  id);
         return BOLE_NOT_FOUND;
     }
-    if (bole_call_defer(call, s_after_erase, NULL, NULL) != 0)
+    char *copy = bole_arena_strdup(call->arena, id);
+    if (!copy || bole_call_defer(call, s_after_erase, NULL, copy) != 0)
         return BOLE_INTERNAL;
     log_info("erase_talent: talent erased (profile %s, %llu ledger/feedback entries "
              "pseudonymised)", had_profile ? "deleted" : "already gone",

@@ -162,6 +162,10 @@ void bole_store_live_rollback(bole_store_t *store);
 
 /* Appends one event (packed bole.Event, its seq and topic unset) under
  * topics ('\n'-separated); *seq gets its stream sequence number. */
+/* Deletes the stored live events and pair states of a talent (erasure of
+ * personal data). *n gets the rows removed. */
+bole_status_t bole_store_live_erase_talent(bole_store_t *store, const char *talent_id,
+                                           uint64_t *n /* OUT */, char *err, size_t errlen);
 bole_status_t bole_store_live_append(bole_store_t *store, int64_t at, const char *topics,
                                      const void *event, size_t len, uint64_t *seq /* OUT */,
                                      char *err, size_t errlen);
@@ -445,6 +449,12 @@ bole_status_t bole_store_referral_erase_talent(bole_store_t *store, const char *
                                                uint64_t *n /* OUT */, char *err, size_t errlen);
 
 /* ---- feedback and outcomes (feedback.c; SQL in store_feedback.c) ----------- */
+
+/* Replaces a talent's id in feature logs and outcomes by one random
+ * pseudonym (erasure of personal data; joins between the two still work).
+ * *n gets the rows changed. */
+bole_status_t bole_store_feedback_erase_talent(bole_store_t *store, const char *talent_id,
+                                               uint64_t *n /* OUT */, char *err, size_t errlen);
 
 /* One served pair with its feature values (feature logging). */
 typedef struct {

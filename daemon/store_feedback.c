@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "store_int.h"
 
 #define MAX_FEATURES 32
@@ -224,4 +226,37 @@ bole_status_t bole_store_feedback_funnel(bole_store_t *store, int64_t from, int6
         s = bole_store_fail(store->db, rc, "funnel", err, errlen);
     sqlite3_finalize(st);
     return s;
+}
+
+bole_status_t bole_store_feedback_erase_talent(bole_store_t *store, const char *talent_id,
+                                               uint64_t *n, char *err, size_t errlen)
+{
+    sqlite3 *db = store->db;
+    *n = 0;
+    /* One random pseudonym per erasure: feature logs and outcomes still join
+     * on (request, pseudonym, need), and nothing links it back to the id. */
+    unsigned char salt[8];
+    randombytes_buf(salt, sizeof salt);
+    char pseudonym[32];
+    int len = snprintf(pseudonym, sizeof pseudonym, "erased:");
+    for (size_t i = 0; i < sizeof salt; i++)
+        len += snprintf(pseudonym + len, sizeof pseudonym - (size_t)len, "%02x", salt[i]);
+    const char *const sql[] = {
+        "UPDATE feature_log SET talent_id = ?1 WHERE talent_id = ?2",
+        "UPDATE feedback SET talent_id = ?1 WHERE talent_id = ?2",
+    };
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+        sqlite3_stmt *stmt = NULL;
+        int rc = sqlite3_prepare_v2(db, sql[i], -1, &stmt, NULL);
+        if (rc != SQLITE_OK)
+            return bole_store_fail(db, rc, "pseudonymise feedback", err, errlen);
+        sqlite3_bind_text(stmt, 1, pseudonym, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(stmt, 2, talent_id, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(stmt);
+        sqlite3_finalize(stmt);
+        if (rc != SQLITE_DONE)
+            return bole_store_fail(db, rc, "pseudonymise feedback", err, errlen);
+        *n += (uint64_t)sqlite3_changes(db);
+    }
+    return BOLE_OK;
 }

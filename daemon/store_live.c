@@ -336,3 +336,37 @@ bole_status_t bole_store_live_take_pending(bole_store_t *store, bole_store_live_
         return bole_store_fail(db, rc, "take pending", err, errlen);
     return bole_store_exec(db, "DELETE FROM live_pending", err, errlen);
 }
+
+bole_status_t bole_store_live_erase_talent(bole_store_t *store, const char *talent_id,
+                                           uint64_t *n, char *err, size_t errlen)
+{
+    sqlite3 *db = store->db;
+    *n = 0;
+    /* Topics are '\n'-separated: match the whole token, so erasing "T-1"
+     * leaves "T-10" alone. */
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(db,
+                                "DELETE FROM live_events WHERE instr(char(10) || topics || "
+                                "char(10), char(10) || ?1 || char(10)) > 0",
+                                -1, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return bole_store_fail(db, rc, "erase live events", err, errlen);
+    char topic[300];
+    snprintf(topic, sizeof topic, "match.talent.%s", talent_id);
+    sqlite3_bind_text(stmt, 1, topic, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE)
+        return bole_store_fail(db, rc, "erase live events", err, errlen);
+    *n += (uint64_t)sqlite3_changes(db);
+    rc = sqlite3_prepare_v2(db, "DELETE FROM live_pairs WHERE talent_ext = ?1", -1, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return bole_store_fail(db, rc, "erase live pairs", err, errlen);
+    sqlite3_bind_text(stmt, 1, talent_id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE)
+        return bole_store_fail(db, rc, "erase live pairs", err, errlen);
+    *n += (uint64_t)sqlite3_changes(db);
+    return BOLE_OK;
+}
