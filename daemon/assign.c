@@ -266,6 +266,11 @@ int bole_assign_optimal(const bole_assign_problem_t *p, uint8_t *chosen)
             goto out;
         while (heap.n) {
             heap_item_t it = s_heap_pop(&heap);
+            /* S is final once nothing closer is left; ties at its distance
+             * need no settling (they keep pot + D, which is exact). With
+             * many equal scores this saves most of the search. */
+            if (it.d >= dist[S])
+                break;
             if (done[it.v] || it.d != dist[it.v])
                 continue;
             done[it.v] = 1;

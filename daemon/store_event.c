@@ -1,8 +1,9 @@
 /*
  * store_event.c - SQLite backend of the job-fair operations of store.h
  * (events, registrations, stored schedules). Writes run inside the writer
- * thread's group-commit transaction and log to the change log as entity
- * "other" with ops event_create / event_register / event_schedule.
+ * thread's group-commit transaction. They do not write the change log:
+ * its entity column names talents and needs, which derived state (the
+ * vector indexes) replays, and events are not derived state of anything.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,16 +53,13 @@ bole_status_t bole_store_event_create(bole_store_t *store, bole_store_event_t *e
     sqlite3_bind_int64(stmt, 9, event->created_at);
     int rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
-    if (rc == SQLITE_CONSTRAINT) {
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) { /* Extended codes may be on. */
         snprintf(err, errlen, "an event with id '%s' already exists", event->external_id);
         return BOLE_ALREADY_EXISTS;
     }
     if (rc != SQLITE_DONE)
         return bole_store_fail(db, rc, "insert event", err, errlen);
     event->id = sqlite3_last_insert_rowid(db);
-    if (!bole_store_log_change(db, BOLE_ENTITY_OTHER, event->id, "event_create",
-                               event->created_at))
-        return bole_store_fail(db, sqlite3_errcode(db), "change log", err, errlen);
     return BOLE_OK;
 }
 
@@ -171,7 +169,7 @@ bole_status_t bole_store_event_add_booth(bole_store_t *store, int64_t event_id, 
     sqlite3_bind_int64(stmt, 3, capacity);
     int rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
-    if (rc == SQLITE_CONSTRAINT) {
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) { /* Extended codes may be on. */
         snprintf(err, errlen, "need '%s' already has a booth at this event", need);
         return BOLE_ALREADY_EXISTS;
     }
@@ -229,8 +227,6 @@ bole_status_t bole_store_event_put_schedule(bole_store_t *store, int64_t event_i
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE)
         return bole_store_fail(db, rc, "store schedule", err, errlen);
-    if (!bole_store_log_change(db, BOLE_ENTITY_OTHER, event_id, "event_schedule", computed_at))
-        return bole_store_fail(db, sqlite3_errcode(db), "change log", err, errlen);
     return BOLE_OK;
 }
 
