@@ -113,20 +113,21 @@ bole_status_t bole_handle_reload_model(bole_call_t *call)
 }
 
 typedef struct {
+    uint64_t seq;               /* What the indexes will reflect when it runs. */
     Bole__SnapshotResponse *response;
     char *err;
     size_t errlen;
     uint64_t started_us;
 } snapshot_job_t;
 
-/* Runs after the batch committed and earlier writes were applied, so the
- * sequence number it records is exactly what the indexes hold. */
+/* Runs after the batch committed, after the applies of the jobs before it
+ * and before those after it: the indexes then hold exactly job->seq. */
 static void s_snapshot_now(bole_daemon_t *d, void *arg)
 {
     snapshot_job_t *job = arg;
-    uint64_t seq = 0;
+    uint64_t seq = job->seq;
     char err[512];
-    if (bole_state_snapshot(d, d->store, &seq, err, sizeof err) != BOLE_OK) {
+    if (bole_state_snapshot(d, seq, err, sizeof err) != BOLE_OK) {
         log_warn("snapshot failed: %s", err);
         job->response->seq = 0;
         job->response->took_ms = -1;
@@ -147,6 +148,9 @@ bole_status_t bole_handle_snapshot(bole_call_t *call)
     bole__snapshot_response__init(r);
     job->response = r;
     job->started_us = bole_monotonic_us();
+    /* This transaction sees the batch so far: exactly the writes whose
+     * applies run before this snapshot's deferred action. */
+    job->seq = bole_store_last_seq(call->store);
     if (bole_call_defer(call, s_snapshot_now, NULL, job) != 0)
         return BOLE_INTERNAL;
     call->response->body_case = BOLE__RESPONSE__BODY_SNAPSHOT;

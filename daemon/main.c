@@ -215,8 +215,8 @@ done:
     bole_feedback_logger_stop(&daemon);
     bole_state_stop_maintenance(&daemon);
     if (status == 0 && daemon.talent_index && daemon.need_index) {
-        uint64_t seq = 0;
-        if (bole_state_snapshot(&daemon, daemon.store, &seq, err, sizeof err) == BOLE_OK)
+        uint64_t seq = bole_store_last_seq(daemon.store);
+        if (bole_state_snapshot(&daemon, seq, err, sizeof err) == BOLE_OK)
             log_info("index snapshots written at seq %llu", (unsigned long long)seq);
         else
             log_warn("no snapshot at shutdown (the next start rebuilds): %s", err);

@@ -613,9 +613,15 @@ bole_status_t bole_profiles_delete_need(bole_call_t *call, const char *external_
 
 /* After the erasure committed: no old page image in the WAL, and index
  * snapshots rewritten without the talent's vector. */
+typedef struct {
+    const char *talent_id;
+    uint64_t seq;       /* Store sequence number the indexes hold at this point. */
+} erase_job_t;
+
 static void s_after_erase(bole_daemon_t *d, void *arg)
 {
-    const char *talent_id = arg;
+    const erase_job_t *job = arg;
+    const char *talent_id = job->talent_id;
     char err[512];
     uint64_t n = 0;
     /* Feature logs queued before the erasure were not in its transaction. */
@@ -623,7 +629,7 @@ static void s_after_erase(bole_daemon_t *d, void *arg)
     if (bole_store_feedback_erase_talent(d->store, talent_id, &n, err, sizeof err) != BOLE_OK)
         log_warn("erase: late feature logs not pseudonymised: %s", err);
     bole_store_checkpoint(d->store);
-    if (bole_state_snapshot(d, d->store, NULL, err, sizeof err) != BOLE_OK)
+    if (bole_state_snapshot(d, job->seq, err, sizeof err) != BOLE_OK)
         log_warn("erase: index snapshots not rewritten (%s); the old snapshot may still hold "
                  "the erased vector until the next snapshot", err);
 }
@@ -662,8 +668,12 @@ bole_status_t bole_handle_erase_talent(bole_call_t *call)
                  id);
         return BOLE_NOT_FOUND;
     }
-    char *copy = bole_arena_strdup(call->arena, id);
-    if (!copy || bole_call_defer(call, s_after_erase, NULL, copy) != 0)
+    erase_job_t *job = ARENA_NEW(call->arena, erase_job_t);
+    if (!job)
+        return BOLE_INTERNAL;
+    job->talent_id = bole_arena_strdup(call->arena, id);
+    job->seq = bole_store_last_seq(call->store);
+    if (!job->talent_id || bole_call_defer(call, s_after_erase, NULL, job) != 0)
         return BOLE_INTERNAL;
     log_info("erase_talent: talent erased (profile %s, %llu ledger/feedback entries "
              "pseudonymised)", had_profile ? "deleted" : "already gone",

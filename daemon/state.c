@@ -242,10 +242,8 @@ bole_status_t bole_state_open(bole_daemon_t *d, char *err, size_t errlen)
     return st;
 }
 
-bole_status_t bole_state_snapshot(bole_daemon_t *d, bole_store_t *store, uint64_t *seq_out,
-                                  char *err, size_t errlen)
+bole_status_t bole_state_snapshot(bole_daemon_t *d, uint64_t seq, char *err, size_t errlen)
 {
-    uint64_t seq = bole_store_last_seq(store);
     char path[BOLE_PATH_MAX + 32], why[512];
     s_snapshot_path(d, "talents", path, sizeof path);
     if (bole_index_save(d->talent_index, path, seq, why, sizeof why) != 0) {
@@ -257,8 +255,6 @@ bole_status_t bole_state_snapshot(bole_daemon_t *d, bole_store_t *store, uint64_
         snprintf(err, errlen, "need index snapshot: %s", why);
         return BOLE_UNAVAILABLE;
     }
-    if (seq_out)
-        *seq_out = seq;
     return BOLE_OK;
 }
 

@@ -19,11 +19,14 @@
 /* Builds catalog and indexes (daemon->models must be loaded). */
 bole_status_t bole_state_open(bole_daemon_t *daemon, char *err, size_t errlen);
 
-/* Writes both index snapshots, tagged with the store's last sequence
- * number. Call only when no write is in flight (the writer thread, or after
- * the server stopped). */
-bole_status_t bole_state_snapshot(bole_daemon_t *daemon, bole_store_t *store,
-                                  uint64_t *seq_out, char *err, size_t errlen);
+/* Writes both index snapshots, tagged with seq: the store sequence number
+ * the indexes reflect. It must be exact: a write handler reads it with
+ * bole_store_last_seq(call->store) (its own transaction sees the batch so
+ * far) and saves from a deferred action, which runs after the applies of
+ * the jobs before it and before those of the jobs after it; after the
+ * server stopped, the last sequence number is exact. */
+bole_status_t bole_state_snapshot(bole_daemon_t *daemon, uint64_t seq, char *err,
+                                  size_t errlen);
 
 /* Starts and stops the background maintenance thread. */
 int  bole_state_start_maintenance(bole_daemon_t *daemon);
