@@ -344,8 +344,18 @@ static void s_run_write_batch(worker_t *w, job_t **jobs, size_t n)
         batch_st = bole_store_batch_commit(w->store, batch_err, sizeof batch_err);
     else
         bole_store_batch_rollback(w->store);
-    if (batch_st != BOLE_OK)
+    if (batch_st != BOLE_OK) {
         log_warn("write batch of %zu not committed: %s", n, batch_err);
+        if (batch_st == BOLE_UNAVAILABLE) {
+            /* Say what it means for the caller, not only SQLite's words. */
+            char why[512];
+            snprintf(why, sizeof why, "%.500s", batch_err);
+            snprintf(batch_err, sizeof batch_err,
+                     "storage not writable (%s: disk full, read-only or failing); nothing "
+                     "was stored, reads go on, retry later",
+                     why);
+        }
+    }
 
     for (size_t i = 0; i < n && calls; i++)
         bole_call_finish(&calls[i], batch_st == BOLE_OK && jobs[i]->status == BOLE_OK);
