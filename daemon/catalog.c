@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "catalog.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,12 @@ struct bole_catalog {
     bole_intern_t *names;
     side_t talents, needs;
     posting_table_t postings[BOLE_POSTING_KINDS];
+    /* Skill statistics for ranking (bole_catalog_skill_stats): by skill id,
+     * how many live records (talents + needs) list the skill, and
+     * ln(1 + that count), kept in step on every put and remove. */
+    uint32_t *skill_df;
+    float *skill_logdf;
+    size_t n_skill_slots;       /* Length of both arrays. */
 };
 
 static const char *s_talent_ext(const void *r) { return ((const bole_talent_rec_t *)r)->external_id; }
@@ -102,6 +109,8 @@ void bole_catalog_destroy(bole_catalog_t **catalog)
             free(c->postings[k].lists[i].ids);
         free(c->postings[k].lists);
     }
+    free(c->skill_df);
+    free(c->skill_logdf);
     bole_intern_destroy(&c->names);
     pthread_rwlock_destroy(&c->lock);
     free(c);
@@ -265,6 +274,53 @@ size_t bole_catalog_posting(bole_catalog_t *c, bole_posting_kind_t kind, uint32_
     return t->lists[key].n;
 }
 
+/* ---- skill statistics ----------------------------------------------------- */
+
+/* Makes room for skill id in the statistics arrays. Returns 0 or -1 (out of
+ * memory: the arrays are unchanged). */
+static int s_skill_reserve(bole_catalog_t *c, uint32_t skill)
+{
+    if (skill < c->n_skill_slots)
+        return 0;
+    size_t n = c->n_skill_slots ? c->n_skill_slots : 1024;
+    while (n <= skill)
+        n *= 2;
+    uint32_t *df = realloc(c->skill_df, n * sizeof *df);
+    if (!df)
+        return -1;
+    c->skill_df = df;
+    float *logdf = realloc(c->skill_logdf, n * sizeof *logdf);
+    if (!logdf)
+        return -1;  /* skill_df is larger than needed; harmless. */
+    c->skill_logdf = logdf;
+    memset(df + c->n_skill_slots, 0, (n - c->n_skill_slots) * sizeof *df);
+    memset(logdf + c->n_skill_slots, 0, (n - c->n_skill_slots) * sizeof *logdf);
+    c->n_skill_slots = n;
+    return 0;
+}
+
+/* Adds delta (+1 or -1) to the count of one skill. A skill that cannot get
+ * a slot (out of memory) is left uncounted: ranking then treats it as rare,
+ * which only costs accuracy. */
+static void s_skill_count(bole_catalog_t *c, uint32_t skill, int delta)
+{
+    if (skill == BOLE_INTERN_NONE || skill == UINT32_MAX || s_skill_reserve(c, skill) != 0)
+        return;
+    uint32_t df = c->skill_df[skill];
+    if (delta < 0 && df == 0)
+        return;
+    df = delta < 0 ? df - 1 : df + 1;
+    c->skill_df[skill] = df;
+    c->skill_logdf[skill] = logf(1.0f + (float)df);
+}
+
+size_t bole_catalog_skill_stats(bole_catalog_t *c, const float **logdf, size_t *n_records)
+{
+    *logdf = c->skill_logdf;
+    *n_records = c->talents.count + c->needs.count;
+    return c->n_skill_slots;
+}
+
 /* ---- public --------------------------------------------------------------- */
 
 int bole_catalog_put_talent(bole_catalog_t *c, bole_talent_rec_t *t)
@@ -283,6 +339,11 @@ int bole_catalog_put_talent(bole_catalog_t *c, bole_talent_rec_t *t)
     for (uint32_t cat = 1; cat < 32; cat++)
         if ((t->categories >> cat & 1) && (!old || !(old->categories >> cat & 1)))
             s_post(c, BOLE_POSTING_TALENT_CATEGORY, cat, t->id);
+    if (old)
+        for (size_t i = 0; i < old->n_skills; i++)
+            s_skill_count(c, old->skills[i].skill, -1);
+    for (size_t i = 0; i < t->n_skills; i++)
+        s_skill_count(c, t->skills[i].skill, +1);
     bole_talent_rec_free(s_put(&c->talents, t->id, t));
     return 0;
 }
@@ -300,18 +361,31 @@ int bole_catalog_put_need(bole_catalog_t *c, bole_need_rec_t *n)
         s_post(c, BOLE_POSTING_NEED_INDUSTRY, n->industry, n->id);
     if (!old || old->organisation != n->organisation)
         s_post(c, BOLE_POSTING_NEED_ORGANISATION, n->organisation, n->id);
+    if (old)
+        for (size_t i = 0; i < old->n_skills; i++)
+            s_skill_count(c, old->skills[i].skill, -1);
+    for (size_t i = 0; i < n->n_skills; i++)
+        s_skill_count(c, n->skills[i].skill, +1);
     bole_need_rec_free(s_put(&c->needs, n->id, n));
     return 0;
 }
 
 void bole_catalog_remove_talent(bole_catalog_t *c, int64_t id)
 {
-    bole_talent_rec_free(s_remove(&c->talents, id));
+    bole_talent_rec_t *old = s_remove(&c->talents, id);
+    if (old)
+        for (size_t i = 0; i < old->n_skills; i++)
+            s_skill_count(c, old->skills[i].skill, -1);
+    bole_talent_rec_free(old);
 }
 
 void bole_catalog_remove_need(bole_catalog_t *c, int64_t id)
 {
-    bole_need_rec_free(s_remove(&c->needs, id));
+    bole_need_rec_t *old = s_remove(&c->needs, id);
+    if (old)
+        for (size_t i = 0; i < old->n_skills; i++)
+            s_skill_count(c, old->skills[i].skill, -1);
+    bole_need_rec_free(old);
 }
 
 const bole_talent_rec_t *bole_catalog_talent(bole_catalog_t *c, int64_t id)

@@ -62,4 +62,13 @@ typedef enum {
 size_t bole_catalog_posting(bole_catalog_t *catalog, bole_posting_kind_t kind, uint32_t key,
                             const int64_t **ids /* OUT */);
 
+/* Skill statistics for ranking (caller holds a lock; valid until it is
+ * released): sets *logdf to an array, indexed by interned skill id, of
+ * ln(1 + number of live records, talents and needs, that list the skill),
+ * and *n_records to the number of live records. Returns the array's length;
+ * ids at or beyond it are held by no record. Kept up to date by every put
+ * and remove (docs/RANKING.md, "Skill rarity"). */
+size_t bole_catalog_skill_stats(bole_catalog_t *catalog, const float **logdf /* OUT */,
+                                size_t *n_records /* OUT */);
+
 #endif

@@ -393,6 +393,14 @@ static bole_status_t s_match(bole_call_t *call, int want_talents, const float *q
             cands[i] = (scored_t){ids[i], sims[i], 0};
     }
 
+    /* Skill rarity in the catalog (rank.h; we hold the read lock). */
+    bole_rank_ctx_t ctx;
+    const float *logdf;
+    size_t n_records;
+    size_t n_logdf = bole_catalog_skill_stats(d->catalog, &logdf, &n_records);
+    bole_rank_ctx_init(&ctx);
+    bole_rank_ctx_set_rarity(&ctx, logdf, n_logdf, n_records);
+
     /* Re-rank every candidate without explanations (the fast path). */
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
@@ -401,7 +409,7 @@ static bole_status_t s_match(bole_call_t *call, int want_talents, const float *q
         const bole_need_rec_t *nd = want_talents ? need : bole_catalog_need(d->catalog, cands[i].id);
         if (!t || !nd)
             continue;
-        float score = bole_rank_score(w, t, nd, cands[i].similarity, filter->now,
+        float score = bole_rank_score_ctx(w, &ctx, t, nd, cands[i].similarity, filter->now,
                                       want_talents ? BOLE_RANK_TALENTS_FOR_NEED
                                                    : BOLE_RANK_NEEDS_FOR_TALENT,
                                       NULL);
@@ -439,7 +447,7 @@ static bole_status_t s_match(bole_call_t *call, int want_talents, const float *q
             return BOLE_INTERNAL;
         if (explain) {
             bole_rank_detail_t detail;
-            bole_rank_score(w, t, nd, cands[i].similarity, filter->now,
+            bole_rank_score_ctx(w, &ctx, t, nd, cands[i].similarity, filter->now,
                             want_talents ? BOLE_RANK_TALENTS_FOR_NEED : BOLE_RANK_NEEDS_FOR_TALENT,
                             &detail);
             r->explanation = s_explain(call, w, &detail);
@@ -458,7 +466,7 @@ static bole_status_t s_match(bole_call_t *call, int want_talents, const float *q
                                                   : talent;
         const bole_need_rec_t *nd = want_talents ? need : bole_catalog_need(d->catalog, cands[i].id);
         float values[BOLE_RANK_N_FEATURES];
-        bole_rank_features(w, t, nd, cands[i].similarity, filter->now,
+        bole_rank_features_ctx(w, &ctx, t, nd, cands[i].similarity, filter->now,
                            want_talents ? BOLE_RANK_TALENTS_FOR_NEED : BOLE_RANK_NEEDS_FOR_TALENT,
                            values);
         bole_feedback_log_pair(d, resp->request_id, BOLE__FEEDBACK_SOURCE__SOURCE_SEARCH,

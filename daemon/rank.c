@@ -8,6 +8,7 @@
 #include "weights_int.h"
 
 #include <math.h>
+#include <string.h>
 
 static const char *const s_feature_names[BOLE_RANK_N_FEATURES] = {
     "similarity",       "must_have_coverage", "nice_to_have_coverage",
@@ -26,6 +27,14 @@ static const char *const s_feature_names[BOLE_RANK_N_FEATURES] = {
 #define R_EDU_OVER 0.9f
 /* Level given as 0 counts as this (profile.h). */
 #define R_DEFAULT_LEVEL 3
+/* Skill coverage is shrunk towards R_COVERAGE_PRIOR, the share of a need's
+ * skills that a talent of another occupation typically holds, with the
+ * weight of R_PRIOR_MASS (rarity units: about two specific skills) when
+ * rarity is known, R_PRIOR_MASS_PLAIN (skills) when every skill weighs 1.
+ * Tuned on the bole-eval "tune" split only (docs/QUALITY.md). */
+#define R_COVERAGE_PRIOR 0.1f
+#define R_PRIOR_MASS 10.0f
+#define R_PRIOR_MASS_PLAIN 2.5f
 
 /* bole.proto numbers. */
 #define R_URGENCY_HIGH 2
@@ -151,9 +160,13 @@ static inline float s_policy_priority(const bole_talent_rec_t *t, const bole_nee
 /* Computes the ten features into v. Returns 1 if a hard rule excludes the
  * pair, else 0. detail (may be NULL) receives the skill lists. */
 static inline __attribute__((always_inline)) int
-s_features(const bole_weights_t *w, const bole_talent_rec_t *t, const bole_need_rec_t *n,
-           float similarity, int64_t now, int direction, float *v, bole_rank_detail_t *detail)
+s_features(const bole_weights_t *w, const bole_rank_ctx_t *ctx, const bole_talent_rec_t *t,
+           const bole_need_rec_t *n, float similarity, int64_t now, int direction, float *v,
+           bole_rank_detail_t *detail)
 {
+    const float *logdf = ctx && ctx->skill_logdf ? ctx->skill_logdf : NULL;
+    size_t n_logdf = logdf ? ctx->n_skill_logdf : 0;
+    float log_records = logdf ? ctx->log_records : 0.0f;
     float must_w = 0.0f, must_got = 0.0f, nice_w = 0.0f, nice_got = 0.0f;
     size_t must_absent = 0, j = 0;
     const bole_talent_skill_t *ts = t->skills;
@@ -164,6 +177,10 @@ s_features(const bole_weights_t *w, const bole_talent_rec_t *t, const bole_need_
         const bole_need_skill_t *s = &n->skills[i];
         float imp = s->importance > 0.0f && s->importance <= 1e30f ? s->importance : 1.0f;
         float credit = 0.0f;
+        if (logdf) {
+            float r = 1.0f + log_records - (s->skill < n_logdf ? logdf[s->skill] : 0.0f);
+            imp *= r > 1.0f ? r : 1.0f;
+        }
         int held;
         while (j < nt && ts[j].skill < s->skill)
             j++;
@@ -202,9 +219,14 @@ s_features(const bole_weights_t *w, const bole_talent_rec_t *t, const bole_need_
         }
     }
 
+    /* Shrunk coverage: (got + mass * prior) / (asked + mass); with nothing
+     * asked it is the prior itself. */
+    float mass = logdf ? R_PRIOR_MASS : R_PRIOR_MASS_PLAIN;
     v[BOLE_RANK_SIMILARITY] = s_clamp01(similarity);
-    v[BOLE_RANK_MUST_HAVE] = must_w > 0.0f ? s_clamp01(must_got / must_w) : 1.0f;
-    v[BOLE_RANK_NICE_TO_HAVE] = nice_w > 0.0f ? s_clamp01(nice_got / nice_w) : 1.0f;
+    v[BOLE_RANK_MUST_HAVE] =
+        s_clamp01((must_got + mass * R_COVERAGE_PRIOR) / (must_w + mass));
+    v[BOLE_RANK_NICE_TO_HAVE] =
+        s_clamp01((nice_got + mass * R_COVERAGE_PRIOR) / (nice_w + mass));
 
     if (n->industry == 0 || t->n_industries == 0)
         v[BOLE_RANK_INDUSTRY] = R_NEUTRAL;
@@ -232,16 +254,39 @@ s_features(const bole_weights_t *w, const bole_talent_rec_t *t, const bole_need_
     return w->missing_must == BOLE_MISSING_MUST_EXCLUDE && must_absent > 0;
 }
 
-float bole_rank_score(const bole_weights_t *w, const bole_talent_rec_t *t,
-                      const bole_need_rec_t *n, float similarity, int64_t now,
-                      int direction, bole_rank_detail_t *detail)
+void bole_rank_ctx_init(bole_rank_ctx_t *ctx)
+{
+    memset(ctx, 0, sizeof *ctx);
+}
+
+void bole_rank_ctx_set_rarity(bole_rank_ctx_t *ctx, const float *logdf, size_t n_logdf,
+                              size_t n_records)
+{
+    ctx->skill_logdf = logdf;
+    ctx->n_skill_logdf = logdf ? n_logdf : 0;
+    ctx->log_records = logf(1.0f + (float)n_records);
+}
+
+float bole_rank_skill_rarity(const bole_rank_ctx_t *ctx, uint32_t skill)
+{
+    if (!ctx || !ctx->skill_logdf)
+        return 1.0f;
+    float r = 1.0f + ctx->log_records -
+              (skill < ctx->n_skill_logdf ? ctx->skill_logdf[skill] : 0.0f);
+    return r > 1.0f ? r : 1.0f;
+}
+
+float bole_rank_score_ctx(const bole_weights_t *w, const bole_rank_ctx_t *ctx,
+                          const bole_talent_rec_t *t, const bole_need_rec_t *n,
+                          float similarity, int64_t now, int direction,
+                          bole_rank_detail_t *detail)
 {
     float v[BOLE_RANK_N_FEATURES];
     float score = 0.0f;
     int excluded;
 
     if (detail == NULL) {
-        excluded = s_features(w, t, n, similarity, now, direction, v, NULL);
+        excluded = s_features(w, ctx, t, n, similarity, now, direction, v, NULL);
         if (excluded)
             return BOLE_RANK_EXCLUDED;
         for (int i = 0; i < BOLE_RANK_N_FEATURES; i++)
@@ -253,7 +298,7 @@ float bole_rank_score(const bole_weights_t *w, const bole_talent_rec_t *t,
     detail->n_below_level = detail->below_level_total = 0;
     detail->n_matched = detail->matched_total = 0;
     detail->n_missing_nice = detail->missing_nice_total = 0;
-    excluded = s_features(w, t, n, similarity, now, direction, v, detail);
+    excluded = s_features(w, ctx, t, n, similarity, now, direction, v, detail);
     /* Same products, same order as the fast path: the score is bit-identical
      * with or without an explanation. */
     for (int i = 0; i < BOLE_RANK_N_FEATURES; i++) {
@@ -265,13 +310,27 @@ float bole_rank_score(const bole_weights_t *w, const bole_talent_rec_t *t,
     return excluded ? BOLE_RANK_EXCLUDED : score;
 }
 
+float bole_rank_features_ctx(const bole_weights_t *w, const bole_rank_ctx_t *ctx,
+                             const bole_talent_rec_t *t, const bole_need_rec_t *n,
+                             float similarity, int64_t now, int direction, float *values)
+{
+    float score = 0.0f;
+    int excluded = s_features(w, ctx, t, n, similarity, now, direction, values, NULL);
+    for (int i = 0; i < BOLE_RANK_N_FEATURES; i++)
+        score += values[i] * w->w[i];
+    return excluded ? BOLE_RANK_EXCLUDED : score;
+}
+
+float bole_rank_score(const bole_weights_t *w, const bole_talent_rec_t *t,
+                      const bole_need_rec_t *n, float similarity, int64_t now,
+                      int direction, bole_rank_detail_t *detail)
+{
+    return bole_rank_score_ctx(w, NULL, t, n, similarity, now, direction, detail);
+}
+
 float bole_rank_features(const bole_weights_t *w, const bole_talent_rec_t *t,
                          const bole_need_rec_t *n, float similarity, int64_t now,
                          int direction, float *values)
 {
-    float score = 0.0f;
-    int excluded = s_features(w, t, n, similarity, now, direction, values, NULL);
-    for (int i = 0; i < BOLE_RANK_N_FEATURES; i++)
-        score += values[i] * w->w[i];
-    return excluded ? BOLE_RANK_EXCLUDED : score;
+    return bole_rank_features_ctx(w, NULL, t, n, similarity, now, direction, values);
 }

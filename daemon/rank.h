@@ -66,6 +66,29 @@ typedef struct {
     int excluded;                               /* 1 if a hard rule removes the pair. */
 } bole_rank_detail_t;
 
+/* What a score may know beyond the pair itself: how rare each skill is in
+ * the catalog (docs/RANKING.md, "Skill rarity"). Zero-initialise it (or use
+ * bole_rank_ctx_init) for "nothing known": every skill then weighs 1. The
+ * array is borrowed: the caller keeps it valid (for catalog statistics:
+ * holds the catalog's read lock) while scoring. */
+typedef struct {
+    const float *skill_logdf;  /* ln(1 + records listing skill id), by id; NULL: no rarity. */
+    size_t n_skill_logdf;      /* Length of skill_logdf. */
+    float log_records;         /* ln(1 + records counted). */
+} bole_rank_ctx_t;
+
+/* Resets ctx to "nothing known". */
+void bole_rank_ctx_init(bole_rank_ctx_t *ctx);
+
+/* Uses skill statistics (bole_catalog_skill_stats): logdf[n_logdf] and the
+ * number of records they count. The array is borrowed. */
+void bole_rank_ctx_set_rarity(bole_rank_ctx_t *ctx, const float *logdf, size_t n_logdf,
+                              size_t n_records);
+
+/* Rarity weight of a skill under ctx (1 if ctx is NULL or has no
+ * statistics): 1 + ln((1 + records) / (1 + records listing it)). */
+float bole_rank_skill_rarity(const bole_rank_ctx_t *ctx, uint32_t skill);
+
 /* Name of feature i ("similarity", ...), or NULL if i is out of range. The
  * weights file key of feature i is "weight.<name>". */
 const char *bole_rank_feature_name(int i);
@@ -88,5 +111,15 @@ float bole_rank_score(const bole_weights_t *w, const bole_talent_rec_t *t,
 float bole_rank_features(const bole_weights_t *w, const bole_talent_rec_t *t,
                          const bole_need_rec_t *n, float similarity, int64_t now,
                          int direction, float *values);
+
+/* bole_rank_score and bole_rank_features with a context (NULL = the same as
+ * the functions above). */
+float bole_rank_score_ctx(const bole_weights_t *w, const bole_rank_ctx_t *ctx,
+                          const bole_talent_rec_t *t, const bole_need_rec_t *n,
+                          float similarity, int64_t now, int direction,
+                          bole_rank_detail_t *detail);
+float bole_rank_features_ctx(const bole_weights_t *w, const bole_rank_ctx_t *ctx,
+                             const bole_talent_rec_t *t, const bole_need_rec_t *n,
+                             float similarity, int64_t now, int direction, float *values);
 
 #endif

@@ -3,13 +3,16 @@
  * preference, score = sum of contributions, the exclude policy, freshness
  * half-life, parse errors with file:line, and the shipped weights.conf. */
 #define _POSIX_C_SOURCE 200809L
+#include "catalog.h"
 #include "check.h"
 #include "intern.h"
 #include "rank.h"
 #include "weights.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -106,6 +109,13 @@ static void pair_init(pair_t *p)
     p->t.pref_zones = p->tpref_zone;
 }
 
+/* Shrunk coverage without rarity (docs/RANKING.md): prior 0.1 with the
+ * weight of 2.5 skills. */
+static double cov(double got, double asked)
+{
+    return (got + 2.5 * 0.1) / (asked + 2.5);
+}
+
 static float feat(const bole_weights_t *w, const pair_t *p, int f)
 {
     float v[BOLE_RANK_N_FEATURES];
@@ -142,10 +152,10 @@ static void test_coverage(const bole_weights_t *w)
     pair_t p;
     bole_rank_detail_t d;
 
-    /* All must-haves at level. */
+    /* All must-haves at level: 2 of 2, shrunk towards the prior. */
     pair_init(&p);
-    CHECK_NEAR(feat(w, &p, BOLE_RANK_MUST_HAVE), 1.0, 1e-6);
-    CHECK_NEAR(feat(w, &p, BOLE_RANK_NICE_TO_HAVE), 1.0, 1e-6);
+    CHECK_NEAR(feat(w, &p, BOLE_RANK_MUST_HAVE), cov(2, 2), 1e-6);
+    CHECK_NEAR(feat(w, &p, BOLE_RANK_NICE_TO_HAVE), cov(2, 2), 1e-6);
     bole_rank_score(w, &p.t, &p.n, 0.8f, NOW_MS, 0, &d);
     CHECK_EQ_UINT(d.n_matched, 4);
     CHECK_EQ_UINT(d.n_missing_must, 0);
@@ -157,8 +167,8 @@ static void test_coverage(const bole_weights_t *w)
     pair_init(&p);
     p.tskills[1] = p.tskills[2];    /* drop kubernetes, keep postgresql */
     p.t.n_skills = 2;               /* go, postgresql */
-    CHECK_NEAR(feat(w, &p, BOLE_RANK_MUST_HAVE), 0.5, 1e-6);
-    CHECK_NEAR(feat(w, &p, BOLE_RANK_NICE_TO_HAVE), 0.5, 1e-6);
+    CHECK_NEAR(feat(w, &p, BOLE_RANK_MUST_HAVE), cov(1, 2), 1e-6);
+    CHECK_NEAR(feat(w, &p, BOLE_RANK_NICE_TO_HAVE), cov(1, 2), 1e-6);
     bole_rank_score(w, &p.t, &p.n, 0.8f, NOW_MS, 0, &d);
     CHECK_EQ_UINT(d.n_missing_must, 1);
     CHECK_EQ_UINT(d.missing_must[0], id("kubernetes"));
@@ -169,8 +179,8 @@ static void test_coverage(const bole_weights_t *w)
     /* None. */
     pair_init(&p);
     p.t.n_skills = 0;
-    CHECK_NEAR(feat(w, &p, BOLE_RANK_MUST_HAVE), 0.0, 0);
-    CHECK_NEAR(feat(w, &p, BOLE_RANK_NICE_TO_HAVE), 0.0, 0);
+    CHECK_NEAR(feat(w, &p, BOLE_RANK_MUST_HAVE), cov(0, 2), 1e-6);
+    CHECK_NEAR(feat(w, &p, BOLE_RANK_NICE_TO_HAVE), cov(0, 2), 1e-6);
     bole_rank_score(w, &p.t, &p.n, 0.8f, NOW_MS, 0, &d);
     CHECK_EQ_UINT(d.n_missing_must, 2);
     CHECK_EQ_UINT(d.n_missing_nice, 2);
@@ -178,14 +188,14 @@ static void test_coverage(const bole_weights_t *w)
     /* Level below min: go at 2 of 3 earns (2/3)^2. */
     pair_init(&p);
     p.tskills[0].level = 2;
-    CHECK_NEAR(feat(w, &p, BOLE_RANK_MUST_HAVE), (1.0 + 4.0 / 9.0) / 2.0, 1e-6);
+    CHECK_NEAR(feat(w, &p, BOLE_RANK_MUST_HAVE), cov(1.0 + 4.0 / 9.0, 2), 1e-6);
     bole_rank_score(w, &p.t, &p.n, 0.8f, NOW_MS, 0, &d);
     CHECK_EQ_UINT(d.n_below_level, 1);
     CHECK_EQ_UINT(d.below_level[0], id("go"));
     CHECK_EQ_UINT(d.n_missing_must, 0);
     /* Level 0 counts as 3: meets min 3. */
     p.tskills[0].level = 0;
-    CHECK_NEAR(feat(w, &p, BOLE_RANK_MUST_HAVE), 1.0, 1e-6);
+    CHECK_NEAR(feat(w, &p, BOLE_RANK_MUST_HAVE), cov(2, 2), 1e-6);
 
     /* Importance weighs: missing kubernetes with importance 3 of 4. */
     pair_init(&p);
@@ -193,20 +203,24 @@ static void test_coverage(const bole_weights_t *w)
     p.tskills[1] = p.tskills[2];
     p.tskills[2] = p.tskills[3];
     p.t.n_skills = 3;
-    CHECK_NEAR(feat(w, &p, BOLE_RANK_MUST_HAVE), 0.25, 1e-6);
+    CHECK_NEAR(feat(w, &p, BOLE_RANK_MUST_HAVE), cov(1, 4), 1e-6);
     /* Bad importance counts as 1. */
     p.nskills[1].importance = NAN;
-    CHECK_NEAR(feat(w, &p, BOLE_RANK_MUST_HAVE), 0.5, 1e-6);
+    CHECK_NEAR(feat(w, &p, BOLE_RANK_MUST_HAVE), cov(1, 2), 1e-6);
 
-    /* A need without skills: both coverages 1. */
+    /* A need without skills: both coverages are the prior 0.1, so a need
+     * that asks for nothing does not beat one that asks and gets it. */
     pair_init(&p);
     p.n.n_skills = 0;
-    CHECK_NEAR(feat(w, &p, BOLE_RANK_MUST_HAVE), 1.0, 0);
-    CHECK_NEAR(feat(w, &p, BOLE_RANK_NICE_TO_HAVE), 1.0, 0);
-    /* Only must-haves: nice-to-have coverage 1. */
+    CHECK_NEAR(feat(w, &p, BOLE_RANK_MUST_HAVE), 0.1, 1e-6);
+    CHECK_NEAR(feat(w, &p, BOLE_RANK_NICE_TO_HAVE), 0.1, 1e-6);
+    CHECK(feat(w, &p, BOLE_RANK_MUST_HAVE) < cov(1, 1));
+    /* Only must-haves: nice-to-have coverage is the prior. */
     pair_init(&p);
     p.n.n_skills = 2;
-    CHECK_NEAR(feat(w, &p, BOLE_RANK_NICE_TO_HAVE), 1.0, 0);
+    CHECK_NEAR(feat(w, &p, BOLE_RANK_NICE_TO_HAVE), 0.1, 1e-6);
+    /* More skills asked and held is stronger evidence than fewer. */
+    CHECK(cov(4, 4) > cov(2, 2));
 
     /* Talent skills interleaved with unrelated ids still merge right. */
     pair_init(&p);
@@ -226,9 +240,102 @@ static void test_coverage(const bole_weights_t *w)
             }
         p.t.skills = many;
         p.t.n_skills = k;
-        CHECK_NEAR(feat(w, &p, BOLE_RANK_MUST_HAVE), 1.0, 1e-6);
-        CHECK_NEAR(feat(w, &p, BOLE_RANK_NICE_TO_HAVE), 1.0, 1e-6);
+        CHECK_NEAR(feat(w, &p, BOLE_RANK_MUST_HAVE), cov(2, 2), 1e-6);
+        CHECK_NEAR(feat(w, &p, BOLE_RANK_NICE_TO_HAVE), cov(2, 2), 1e-6);
     }
+}
+
+/* Rarity (rank.h context): a skill listed by few records weighs
+ * 1 + ln((1 + records) / (1 + df)); a common one about 1. */
+static void test_rarity(const bole_weights_t *w)
+{
+    pair_t p;
+    float v[BOLE_RANK_N_FEATURES], plain[BOLE_RANK_N_FEATURES];
+    uint32_t go = id("go"), k8s = id("kubernetes");
+    size_t n = (go > k8s ? go : k8s) + 1;
+    float logdf[64];
+    REQUIRE(n <= 64);
+    for (size_t i = 0; i < n; i++)
+        logdf[i] = logf(1.0f + 50.0f);          /* 50 of 100 records: common */
+    logdf[k8s] = logf(1.0f + 1.0f);             /* 1 of 100: rare */
+    bole_rank_ctx_t ctx;
+    bole_rank_ctx_init(&ctx);
+    CHECK_NEAR(bole_rank_skill_rarity(&ctx, go), 1.0, 0);          /* no statistics */
+    CHECK_NEAR(bole_rank_skill_rarity(NULL, go), 1.0, 0);
+    bole_rank_ctx_set_rarity(&ctx, logdf, n, 100);
+    double r_go = 1.0 + log(101.0 / 51.0), r_k8s = 1.0 + log(101.0 / 2.0);
+    CHECK_NEAR(bole_rank_skill_rarity(&ctx, go), r_go, 1e-5);
+    CHECK_NEAR(bole_rank_skill_rarity(&ctx, k8s), r_k8s, 1e-5);
+    /* An id no record lists is the rarest: 1 + ln(101). */
+    CHECK_NEAR(bole_rank_skill_rarity(&ctx, 100000), 1.0 + log(101.0), 1e-5);
+
+    /* Missing the rare must-have (kubernetes) costs more than missing the
+     * common one (go). Prior mass with rarity: 10. */
+    pair_init(&p);
+    p.tskills[1] = p.tskills[2];                /* kubernetes missing */
+    p.t.n_skills = 2;
+    bole_rank_features_ctx(w, &ctx, &p.t, &p.n, 0.8f, NOW_MS, 0, v);
+    CHECK_NEAR(v[BOLE_RANK_MUST_HAVE], (r_go + 1.0) / (r_go + r_k8s + 10.0), 1e-5);
+    float miss_rare = v[BOLE_RANK_MUST_HAVE];
+    pair_init(&p);
+    p.t.skills = &p.tskills[1];                 /* go missing */
+    p.t.n_skills = 3;
+    bole_rank_features_ctx(w, &ctx, &p.t, &p.n, 0.8f, NOW_MS, 0, v);
+    CHECK_NEAR(v[BOLE_RANK_MUST_HAVE], (r_k8s + 1.0) / (r_go + r_k8s + 10.0), 1e-5);
+    CHECK(v[BOLE_RANK_MUST_HAVE] > miss_rare);
+    /* A NULL context is the plain definition, and the ctx paths agree. */
+    bole_rank_features_ctx(w, NULL, &p.t, &p.n, 0.8f, NOW_MS, 0, v);
+    bole_rank_features(w, &p.t, &p.n, 0.8f, NOW_MS, 0, plain);
+    for (int i = 0; i < BOLE_RANK_N_FEATURES; i++)
+        CHECK_NEAR(v[i], plain[i], 0);
+    bole_rank_detail_t d;
+    float fast = bole_rank_score_ctx(w, &ctx, &p.t, &p.n, 0.8f, NOW_MS, 0, NULL);
+    float full = bole_rank_score_ctx(w, &ctx, &p.t, &p.n, 0.8f, NOW_MS, 0, &d);
+    CHECK_NEAR(fast, full, 0);
+    CHECK_EQ_UINT(d.n_missing_must, 1);
+    CHECK_EQ_UINT(d.missing_must[0], go);
+}
+
+/* The catalog keeps the per-skill counts rarity reads in step with puts,
+ * replacements and removals. */
+static void test_catalog_stats(void)
+{
+    bole_catalog_t *c = bole_catalog_new();
+    REQUIRE(c != NULL);
+    bole_intern_t *names = bole_catalog_names(c);
+    uint32_t a = bole_intern_add(names, "stat skill a"), b = bole_intern_add(names, "stat skill b");
+    const float *logdf;
+    size_t n_records;
+    bole_catalog_write_lock(c);
+    for (int i = 1; i <= 3; i++) {
+        bole_talent_rec_t *t = calloc(1, sizeof *t);
+        REQUIRE(t != NULL);
+        t->id = i;
+        char ext[16];
+        snprintf(ext, sizeof ext, "t%d", i);
+        t->external_id = strdup(ext);
+        t->occupation = strdup("x");
+        t->skills = calloc(2, sizeof *t->skills);
+        REQUIRE(t->external_id && t->occupation && t->skills);
+        t->skills[0].skill = a < b ? a : b;
+        t->skills[1].skill = a < b ? b : a;
+        t->n_skills = i == 1 ? 2 : 1;           /* b only in t1 when a < b */
+        CHECK_EQ_INT(bole_catalog_put_talent(c, t), 0);
+    }
+    size_t len = bole_catalog_skill_stats(c, &logdf, &n_records);
+    CHECK_EQ_UINT(n_records, 3);
+    REQUIRE(len > (a > b ? a : b));
+    uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+    CHECK_NEAR(logdf[lo], logf(4.0f), 1e-6);
+    CHECK_NEAR(logdf[hi], logf(2.0f), 1e-6);
+    bole_catalog_remove_talent(c, 1);
+    len = bole_catalog_skill_stats(c, &logdf, &n_records);
+    CHECK_EQ_UINT(n_records, 2);
+    CHECK_NEAR(logdf[lo], logf(3.0f), 1e-6);
+    CHECK_NEAR(logdf[hi], 0.0, 0);
+    bole_catalog_unlock(c);
+    bole_catalog_destroy(&c);
+    CHECK_NULL(c);
 }
 
 static void test_industry_zone(const bole_weights_t *w)
@@ -418,7 +525,10 @@ static void test_sum_and_paths(const bole_weights_t *w)
     p.t.categories = 1u << 1;
     p.n.urgency = 3;
     p.n.preferred_categories = 1u << 1;
-    CHECK_NEAR(bole_rank_score(w, &p.t, &p.n, 1.0f, NOW_MS, 0, NULL), 1.0, 1e-5);
+    /* Every feature 1 except coverage, which shrinkage holds at cov(2, 2). */
+    double expect = 1.0 - (bole_weights_feature(w, BOLE_RANK_MUST_HAVE) +
+                           bole_weights_feature(w, BOLE_RANK_NICE_TO_HAVE)) * (1.0 - cov(2, 2));
+    CHECK_NEAR(bole_rank_score(w, &p.t, &p.n, 1.0f, NOW_MS, 0, NULL), expect, 1e-5);
 }
 
 static void test_exclude(void)
@@ -444,7 +554,7 @@ static void test_exclude(void)
     CHECK_EQ_INT(d.excluded, 1);
     CHECK_EQ_UINT(d.n_missing_must, 1);
     CHECK_EQ_UINT(d.missing_must[0], id("kubernetes"));
-    CHECK_NEAR(d.value[BOLE_RANK_MUST_HAVE], 0.5, 1e-6);    /* still explained */
+    CHECK_NEAR(d.value[BOLE_RANK_MUST_HAVE], cov(1, 2), 1e-6);    /* still explained */
     bole_weights_destroy(&w);
 
     /* Same pair under penalize: scored, lower than the full match. */
@@ -475,7 +585,7 @@ static void test_detail_caps(const bole_weights_t *w)
     CHECK_EQ_UINT(d.n_missing_must, BOLE_RANK_MAX_MISSING);
     CHECK_EQ_UINT(d.missing_must_total, 40);
     CHECK_EQ_UINT(d.missing_must[0], many[0].skill);
-    CHECK_NEAR(d.value[BOLE_RANK_MUST_HAVE], 0.0, 0);
+    CHECK_NEAR(d.value[BOLE_RANK_MUST_HAVE], cov(0, 40), 1e-6);
 }
 
 static void check_parse_error(const char *text, const char *want1, const char *want2)
@@ -583,7 +693,7 @@ static void test_shipped(void)
         fprintf(stderr, "shipped weights: %s\n", err);
     CHECK_EQ_INT(rc, 0);
     REQUIRE(w != NULL);
-    CHECK_EQ_STR(bole_weights_version(w), "2026-11-28.1");
+    CHECK_EQ_STR(bole_weights_version(w), "2026-11-29.1");
     float sum = 0.0f;
     for (int i = 0; i < BOLE_RANK_N_FEATURES; i++) {
         CHECK(bole_weights_feature(w, i) > 0.0f);
@@ -609,6 +719,8 @@ int main(void)
     test_names();
     test_similarity(w);
     test_coverage(w);
+    test_rarity(w);
+    test_catalog_stats();
     test_industry_zone(w);
     test_experience(w);
     test_education(w);
