@@ -53,7 +53,7 @@
 #define IX_MAX_DIM 4096
 #define IX_DELTA_MERGE 4096        /* IVF: merge the delta tier at this size. */
 #define IX_MIN_ANN 1000            /* Explicit IVF/HNSW: smallest ANN tier. */
-#define IX_TRAIN_PER_LIST 64       /* IVF training sample per list. */
+#define IX_TRAIN_PER_LIST 40       /* IVF training sample per list (FAISS wants >= 39). */
 #define IX_MAX_ATTEMPTS 4          /* ANN over-fetch rounds before exact. */
 #define IX_HNSW_MAX_FETCH 4096     /* HNSW: larger over-fetch goes exact. */
 #define IX_BLOCK 256               /* Exact scan block (slots). */
@@ -96,6 +96,11 @@ struct bole_index {
     size_t ann_n;               /* Entries in ann (live + tombstones). */
     int nlist;                  /* IVF lists of the current tier. */
     uint32_t *hnsw_slot;        /* HNSW label -> slot. */
+    uint8_t *bt;                /* IVF build running: bt[s] = 1 when slot s
+                                   (< bt_n) changed since the build collected
+                                   it (its vector in the new tier is stale). */
+    uint32_t bt_n;
+    int building;               /* An IVF build is running (wmu dropped). */
     int hnsw_ef;                /* Current efSearch (only grows). */
 };
 
@@ -347,6 +352,14 @@ static void s_delta_drop(bole_index_t *ix, uint32_t slot)
     *s_aux(ix, last) = (int32_t)pos;
 }
 
+/* Under wmu: note that slot's id/vector/state changed, for a running IVF
+ * build (s_build_ivf) that copied it earlier. */
+static inline void s_touch(bole_index_t *ix, uint32_t slot)
+{
+    if (ix->bt != NULL && slot < ix->bt_n)
+        ix->bt[slot] = 1;
+}
+
 /* ---- top-k ------------------------------------------------------------- */
 
 typedef struct {
@@ -472,7 +485,7 @@ void bole_index_default_options(bole_index_options_t *o)
     o->hnsw_m = 32;
     o->ef_search = 128;
     o->ivf_nlist = 1024;
-    o->nprobe = 128;
+    o->nprobe = 16;
 }
 
 int bole_index_new(bole_index_t **out, int dim, const bole_index_options_t *o,
@@ -594,6 +607,7 @@ int bole_index_upsert_batch(bole_index_t *ix, size_t n, const int64_t *ids,
         long found = s_map_get(&ix->map, ids[i]);
         if (found >= 0) {
             uint32_t slot = (uint32_t)found;
+            s_touch(ix, slot);
             if (*s_state(ix, slot) == S_DELTA) {
                 memcpy(s_vec(ix, slot), v, d * sizeof(float));
                 continue;
@@ -633,6 +647,7 @@ int bole_index_remove(bole_index_t *ix, int64_t id)
         return 1;
     }
     uint32_t slot = (uint32_t)found;
+    s_touch(ix, slot);
     pthread_rwlock_wrlock(&ix->rw);
     if (*s_state(ix, slot) == S_DELTA) {
         s_delta_drop(ix, slot);
@@ -706,6 +721,51 @@ void bole_index_stats(const bole_index_t *ix, bole_index_stats_t *out)
     if (s_use_ann(ix))
         out->kind = ix->ann_kind == ANN_IVF ? "ivf" : "hnsw";
     pthread_rwlock_unlock(&m->rw);
+}
+
+int bole_index_set_nprobe(bole_index_t *ix, int nprobe)
+{
+    if (ix == NULL || nprobe < 1)
+        return -1;
+    pthread_rwlock_wrlock(&ix->rw);
+    ix->o.nprobe = nprobe;
+    pthread_rwlock_unlock(&ix->rw);
+    return 0;
+}
+
+void bole_index_ivf_balance(const bole_index_t *ix, size_t *nlist, size_t *max_len,
+                            double *imbalance)
+{
+    *nlist = 0;
+    *max_len = 0;
+    *imbalance = 0;
+    if (ix == NULL)
+        return;
+    bole_index_t *m = (bole_index_t *)ix;
+    pthread_rwlock_rdlock(&m->rw);
+    size_t *len = ix->ann_kind == ANN_IVF && ix->nlist > 0
+                      ? calloc((size_t)ix->nlist, sizeof *len) : NULL;
+    if (len != NULL) {
+        size_t total = 0;
+        for (uint32_t s = 0; s < ix->nslots; s++) {
+            uint8_t st = *s_state(ix, s);
+            int32_t l = *s_aux(ix, s);
+            if ((st == S_ANN || st == S_TOMB) && l >= 0 && l < ix->nlist) {
+                len[l]++;
+                total++;
+            }
+        }
+        double sq = 0;
+        for (int l = 0; l < ix->nlist; l++) {
+            sq += (double)len[l] * (double)len[l];
+            if (len[l] > *max_len)
+                *max_len = len[l];
+        }
+        *nlist = (size_t)ix->nlist;
+        *imbalance = total > 0 ? (double)ix->nlist * sq / ((double)total * (double)total) : 0;
+    }
+    pthread_rwlock_unlock(&m->rw);
+    free(len);
 }
 
 /* Raise HNSW efSearch to at least ef (exclusive lock: FAISS reads it
@@ -960,35 +1020,6 @@ static int s_ivf_new(FaissIndex **out, int d, int nlist, int nprobe, const float
     return 0;
 }
 
-/* Add slots[0..n) to ivf (not yet visible to readers, or under rw
- * exclusive), recording each slot's list in lists[]. */
-static int s_ivf_add_slots(const bole_index_t *ix, FaissIndex *ivf, const uint32_t *slots,
-                           size_t n, int32_t *lists)
-{
-    const size_t B = 16384;
-    size_t d = (size_t)ix->d;
-    float *buf = malloc(B * d * sizeof(float));
-    idx_t *asg = malloc(B * sizeof *asg);
-    idx_t *xid = malloc(B * sizeof *xid);
-    int rc = (buf && asg && xid) ? 0 : -1;
-    FaissIndex *quant = faiss_IndexIVF_quantizer((FaissIndexIVF *)ivf);
-    for (size_t at = 0; rc == 0 && at < n; at += B) {
-        size_t m = n - at < B ? n - at : B;
-        s_gather(ix, slots + at, m, buf);
-        for (size_t i = 0; i < m; i++)
-            xid[i] = (idx_t)slots[at + i];
-        if (faiss_Index_assign(quant, (idx_t)m, buf, asg, 1) != 0
-            || faiss_IndexIVFFlat_add_core((FaissIndexIVFFlat *)ivf, (idx_t)m, buf, xid, asg) != 0)
-            rc = -1;
-        for (size_t i = 0; rc == 0 && i < m; i++)
-            lists[at + i] = (int32_t)asg[i];
-    }
-    free(buf);
-    free(asg);
-    free(xid);
-    return rc;
-}
-
 /* Merge the delta tier into the IVF tier. The centroid assignment runs with
  * only wmu held; the exclusive lock covers FAISS's list appends. */
 static int s_merge_delta_ivf(bole_index_t *ix, char *err, size_t errlen)
@@ -1077,15 +1108,148 @@ static int s_install(bole_index_t *ix, int kind, FaissIndex *ann, int nlist,
     return 0;
 }
 
-/* Lists for an IVF tier over `live` vectors: the power of two >= sqrt(live),
- * at most the configured ivf_nlist (small tiers train fast, and lists stay
- * ~sqrt(N) long until the tier is retrained after 4x growth). */
+/* Lists for an IVF tier over `live` vectors: the power of two nearest
+ * 4 * sqrt(live) (lists of ~sqrt(N)/4 vectors: probing costs per list are
+ * small next to the quantizer's nlist dot products), at most the
+ * configured ivf_nlist. maintain() retrains when this doubles, i.e. after
+ * ~4x growth. Measured choice: docs/INDEX.md. */
 static int s_auto_nlist(const bole_index_t *ix, size_t live)
 {
+    double want = 4.0 * sqrt((double)live);
     int nlist = 1;
-    while (nlist < ix->o.ivf_nlist && (size_t)nlist * (size_t)nlist < live)
+    while (nlist < ix->o.ivf_nlist && (double)nlist * 1.4142 < want)
         nlist *= 2;
     return nlist < ix->o.ivf_nlist ? nlist : ix->o.ivf_nlist;
+}
+
+/* Fill a trained, private IVF tier with every live vector and install it
+ * (caller holds wmu). Centroid assignment of the whole set takes tens of
+ * seconds at a million vectors, so it runs in batches with wmu released
+ * (writers proceed; searches keep using the old tier or the exact scan).
+ * Slots changed meanwhile are flagged by s_touch(); at install their stale
+ * entries in the new tier become tombstones (a live one moves to a fresh
+ * delta slot), vectors added meanwhile form the new delta tier. Returns 0
+ * with ivf owned by the index, or -1 with ivf still the caller's. */
+static int s_ivf_fill_install(bole_index_t *ix, FaissIndex *ivf, int nlist)
+{
+    const size_t B = 16384, d = (size_t)ix->d;
+    size_t nl = 0;
+    uint32_t *slots = s_collect_live(ix, &nl);
+    uint32_t bt_n = ix->nslots;
+    int32_t *newlist = malloc((bt_n ? bt_n : 1) * sizeof *newlist);
+    uint8_t *bt = calloc(bt_n ? bt_n : 1, 1);
+    float *buf = malloc(B * d * sizeof(float));
+    idx_t *asg = malloc(B * sizeof *asg), *xid = malloc(B * sizeof *xid);
+    uint32_t *reloc = NULL;
+    int rc = (slots && newlist && bt && buf && asg && xid) ? 0 : -1;
+    if (rc == 0) {
+        for (uint32_t i = 0; i < bt_n; i++)
+            newlist[i] = -1;
+        ix->bt = bt;
+        ix->bt_n = bt_n;
+        ix->building = 1;
+    }
+    FaissIndex *quant = faiss_IndexIVF_quantizer((FaissIndexIVF *)ivf);
+    for (size_t at = 0; rc == 0 && at < nl; at += B) {
+        size_t m = nl - at < B ? nl - at : B;
+        s_gather(ix, slots + at, m, buf); /* under wmu: a consistent copy */
+        pthread_mutex_unlock(&ix->wmu);
+        for (size_t i = 0; i < m; i++)
+            xid[i] = (idx_t)slots[at + i];
+        if (faiss_Index_assign(quant, (idx_t)m, buf, asg, 1) != 0
+            || faiss_IndexIVFFlat_add_core((FaissIndexIVFFlat *)ivf, (idx_t)m, buf, xid, asg) != 0)
+            rc = -1;
+        pthread_mutex_lock(&ix->wmu);
+        for (size_t i = 0; rc == 0 && i < m; i++)
+            newlist[slots[at + i]] = (int32_t)asg[i];
+    }
+    ix->bt = NULL;
+    ix->bt_n = 0;
+    ix->building = 0;
+    /* Reserve what the install needs (these take rw themselves). */
+    size_t nreloc = 0, nfreed = 0;
+    for (uint32_t s = 0; rc == 0 && s < bt_n; s++) {
+        if (newlist[s] < 0 || !bt[s])
+            continue;
+        uint8_t st = *s_state(ix, s);
+        if (st == S_DELTA || st == S_ANN)
+            nreloc++;
+        else if (st == S_FREE)
+            nfreed++;
+    }
+    if (rc == 0 && nreloc > 0)
+        reloc = malloc(nreloc * sizeof *reloc);
+    if (rc == 0 && ((nreloc > 0 && reloc == NULL) || s_slots_reserve(ix, nreloc + nfreed) != 0
+                    || s_free_reserve(ix, (size_t)ix->nslots + nreloc + nfreed) != 0))
+        rc = -1;
+    if (rc == 0 && ix->live + nreloc > ix->deltacap) {
+        pthread_rwlock_wrlock(&ix->rw);
+        uint32_t *nd = realloc(ix->delta, (ix->live + nreloc) * sizeof *nd);
+        if (nd != NULL) {
+            ix->delta = nd;
+            ix->deltacap = ix->live + nreloc;
+        }
+        pthread_rwlock_unlock(&ix->rw);
+        if (nd == NULL)
+            rc = -1;
+    }
+    if (rc == 0) {
+        pthread_rwlock_wrlock(&ix->rw);
+        FaissIndex *old = ix->ann;
+        size_t ntomb = 0, nr = 0;
+        for (uint32_t s = 0; s < ix->nslots; s++) {
+            uint8_t st = *s_state(ix, s);
+            int32_t l = s < bt_n ? newlist[s] : -1;
+            if (l >= 0 && !bt[s]) {
+                *s_state(ix, s) = S_ANN;          /* untouched: in the new tier */
+                *s_aux(ix, s) = l;
+            } else if (l >= 0) {
+                if (st == S_DELTA || st == S_ANN) /* changed: move it out */
+                    reloc[nr++] = s;
+                else {
+                    *s_state(ix, s) = S_TOMB;     /* removed: stale entry */
+                    ntomb++;
+                }
+            } else if (st == S_TOMB) {
+                *s_state(ix, s) = S_FREE;         /* only in the old tier */
+            } else if (st == S_ANN) {
+                *s_state(ix, s) = S_DELTA;        /* added during the build */
+            }
+        }
+        ix->nfree = 0;
+        for (uint32_t s = ix->nslots; s-- > 0;)
+            if (*s_state(ix, s) == S_FREE)
+                ix->freelist[ix->nfree++] = s;
+        for (size_t i = 0; i < nr; i++) {
+            uint32_t from = reloc[i], to = s_slot_take(ix);
+            memcpy(s_vec(ix, to), s_vec(ix, from), d * sizeof(float));
+            *s_id(ix, to) = *s_id(ix, from);
+            *s_state(ix, to) = S_DELTA;
+            s_map_put(&ix->map, *s_id(ix, from), to);
+            *s_state(ix, from) = S_TOMB;
+            ntomb++;
+        }
+        ix->ndelta = 0;
+        for (uint32_t s = 0; s < ix->nslots; s++)
+            if (*s_state(ix, s) == S_DELTA)
+                s_delta_push(ix, s);
+        ix->tombs = ntomb;
+        ix->ann = ivf;
+        ix->ann_kind = ANN_IVF;
+        ix->ann_n = nl;
+        ix->nlist = nlist;
+        pthread_rwlock_unlock(&ix->rw);
+        if (old != NULL)
+            faiss_Index_free(old);
+    }
+    free(slots);
+    free(newlist);
+    free(bt);
+    free(buf);
+    free(asg);
+    free(xid);
+    free(reloc);
+    return rc;
 }
 
 /* Train a new IVF tier on a sample and add every live vector to it. The
@@ -1116,6 +1280,7 @@ static int s_build_ivf(bole_index_t *ix, char *err, size_t errlen)
                d * sizeof(float));
     free(all);
 
+    ix->building = 1; /* another maintain() must not start a build meanwhile */
     pthread_mutex_unlock(&ix->wmu);
     FaissIndex *ivf = NULL;
     int rc = s_ivf_new(&ivf, ix->d, nlist, ix->o.nprobe, NULL);
@@ -1123,23 +1288,19 @@ static int s_build_ivf(bole_index_t *ix, char *err, size_t errlen)
         rc = faiss_Index_train(ivf, (idx_t)ns, sample);
     free(sample);
     pthread_mutex_lock(&ix->wmu);
+    ix->building = 0;
     if (rc != 0) {
         s_err(err, errlen, "index: IVF training: %s", s_faiss_err());
         if (ivf != NULL)
             faiss_Index_free(ivf);
         return -1;
     }
-    uint32_t *slots = s_collect_live(ix, &nl);
-    int32_t *lists = malloc((nl ? nl : 1) * sizeof *lists);
-    if (slots == NULL || lists == NULL || s_ivf_add_slots(ix, ivf, slots, nl, lists) != 0
-        || s_install(ix, ANN_IVF, ivf, nlist, slots, nl, lists) != 0) {
+    rc = s_ivf_fill_install(ix, ivf, nlist);
+    if (rc != 0) {
         s_err(err, errlen, "index: IVF build failed: %s", s_faiss_err());
         faiss_Index_free(ivf);
-        free(slots);
-        free(lists);
         return -1;
     }
-    free(lists);
     return 0;
 }
 
@@ -1235,7 +1396,7 @@ int bole_index_maintain(bole_index_t *ix, char *err, size_t errlen)
     size_t min = kind == BOLE_INDEX_AUTO ? ix->o.exact_threshold : IX_MIN_ANN;
     if (min < IX_MIN_ANN)
         min = IX_MIN_ANN;
-    if (want == ANN_NONE || (ix->ann == NULL && ix->live < min))
+    if (want == ANN_NONE || ix->building || (ix->ann == NULL && ix->live < min))
         goto out;
     if (want == ANN_IVF) {
         int grown = ix->ann != NULL && ix->ann_kind == ANN_IVF

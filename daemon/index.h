@@ -43,9 +43,11 @@ typedef struct {
     int hnsw_m;              /* HNSW graph degree (default 32). */
     int ef_search;           /* HNSW efSearch (default 128; raised to the
                                 over-fetch size of a query when needed). */
-    int ivf_nlist;           /* IVF lists (default 1024; capped at n/39 of the
-                                training sample). */
-    int nprobe;              /* IVF lists probed per query (default 128). */
+    int ivf_nlist;           /* Largest IVF list count (default 1024); a tier
+                                over N vectors gets the power of two nearest
+                                4*sqrt(N), at most this, at most N/39. */
+    int nprobe;              /* IVF lists probed per query (default 16, chosen
+                                on the model's vectors: docs/INDEX.md). */
 } bole_index_options_t;
 
 /* Fill *o with the defaults above. */
@@ -135,5 +137,18 @@ typedef struct {
 } bole_index_stats_t;
 
 void bole_index_stats(const bole_index_t *ix, bole_index_stats_t *out);
+
+/* Change the IVF lists probed per query (>= 1) for later searches; safe
+ * while searches run (takes the exclusive lock briefly). 0, or -1 for a bad
+ * argument. */
+int bole_index_set_nprobe(bole_index_t *ix, int nprobe);
+
+/* IVF list balance of the current tier (an O(slots) scan; for tools and
+ * logs, not per request): *nlist lists, *max_len entries in the longest,
+ * *imbalance = nlist * sum(len^2) / (sum len)^2 (1.0 = even; the expected
+ * cost of probing a list picked in proportion to its size, relative to an
+ * even split). All zero without an IVF tier. */
+void bole_index_ivf_balance(const bole_index_t *ix, size_t *nlist, size_t *max_len,
+                            double *imbalance);
 
 #endif /* BOLE_INDEX_H */

@@ -238,7 +238,9 @@ typedef int (*bole_store_trend_fn)(void *ctx, const bole_store_trend_delta_t *de
 bole_status_t bole_store_trend_append(bole_store_t *store, size_t n,
                                       const bole_store_trend_delta_t *deltas, char *err,
                                       size_t errlen);
-/* Calls fn for every stored delta of dimension (0: all), in time order; fn
+/* Calls fn for every stored delta of dimension, in time order; dimension 0:
+ * every delta in storage order (not sorted: a sort of every row costs
+ * minutes at a million profiles; callers summing deltas need no order). fn
  * returns nonzero to stop (an error). */
 bole_status_t bole_store_trend_scan(bole_store_t *store, int dimension, bole_store_trend_fn fn,
                                     void *ctx, char *err, size_t errlen);
@@ -250,6 +252,14 @@ bole_status_t bole_store_trend_scan(bole_store_t *store, int dimension, bole_sto
 bole_status_t bole_store_trend_reconcile(bole_store_t *store, int64_t now, size_t n,
                                          const bole_store_trend_delta_t *expected,
                                          size_t *added /* OUT */, char *err, size_t errlen);
+/* Clean-shutdown marker (meta 'trend_clean_seq'): set_clean records that
+ * every delta up to change-log seq is stored (written at a clean close);
+ * take_clean reads it into *seq (0 if absent) and deletes it, so that only
+ * the start right after a clean close can skip the reconciliation. */
+bole_status_t bole_store_trend_set_clean(bole_store_t *store, uint64_t seq, char *err,
+                                         size_t errlen);
+bole_status_t bole_store_trend_take_clean(bole_store_t *store, uint64_t *seq /* OUT */,
+                                          char *err, size_t errlen);
 
 /* ---- projects and teams (store_project.c, issue 5) ------------------------ */
 

@@ -61,8 +61,7 @@ bole_status_t bole_store_trend_scan(bole_store_t *store, int dimension, bole_sto
     const char *sql = dimension
         ? "SELECT at, dim, key, zone, industries, supply, demand FROM trend_delta "
           "WHERE dim = ? ORDER BY at, n"
-        : "SELECT at, dim, key, zone, industries, supply, demand FROM trend_delta "
-          "ORDER BY at, n";
+        : "SELECT at, dim, key, zone, industries, supply, demand FROM trend_delta";
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(store->db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
@@ -127,4 +126,35 @@ bole_status_t bole_store_trend_reconcile(bole_store_t *store, int64_t now, size_
     if (st != BOLE_OK)
         sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
     return st;
+}
+
+bole_status_t bole_store_trend_set_clean(bole_store_t *store, uint64_t seq, char *err,
+                                         size_t errlen)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql,
+             "INSERT OR REPLACE INTO meta(key, value) VALUES ('trend_clean_seq', '%llu')",
+             (unsigned long long)seq);
+    return bole_store_exec(store->db, sql, err, errlen);
+}
+
+bole_status_t bole_store_trend_take_clean(bole_store_t *store, uint64_t *seq, char *err,
+                                          size_t errlen)
+{
+    long long v = 0;
+    *seq = 0;
+    int rc = bole_store_query_int(store->db,
+                                  "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta "
+                                  "WHERE key = 'trend_clean_seq'), 0)", &v);
+    if (rc != SQLITE_OK)
+        return bole_store_fail(store->db, rc, "trend marker", err, errlen);
+    if (v > 0) {
+        bole_status_t st = bole_store_exec(store->db,
+                                           "DELETE FROM meta WHERE key = 'trend_clean_seq'",
+                                           err, errlen);
+        if (st != BOLE_OK)
+            return st;
+        *seq = (uint64_t)v;
+    }
+    return BOLE_OK;
 }

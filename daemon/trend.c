@@ -1037,20 +1037,28 @@ bole_status_t bole_trend_open(bole_daemon_t *d, char *err, size_t errlen)
     bole_status_t st = bole_store_open(&t->store, d->config.db, &options, err, errlen);
     if (st != BOLE_OK)
         goto fail;
-    /* Reconcile: what the records imply from now on vs what is stored. */
+    /* Reconcile: what the records imply from now on vs what is stored.
+     * Skipped right after a clean close (every delta up to the store's last
+     * seq was stored then): the reconciliation sorts every stored delta and
+     * took minutes at a million profiles (docs/BENCHMARKS.md). */
     int64_t now = bole_now_ms();
-    uint64_t t0 = bole_monotonic_us();
+    uint64_t t0 = bole_monotonic_us(), clean_seq = 0;
+    st = bole_store_trend_take_clean(t->store, &clean_seq, err, errlen);
+    if (st != BOLE_OK)
+        goto fail;
+    int reconcile = clean_seq == 0 || clean_seq != bole_store_last_seq(t->store);
     collect_t expected = {0};
     bole_catalog_read_lock(d->catalog);
-    for (int side = 0; side < 2 && st == BOLE_OK; side++) {
+    for (int side = 0; side < 2 && st == BOLE_OK && reconcile; side++) {
         expect_t e = {d, side ? BOLE_ENTITY_NEED : BOLE_ENTITY_TALENT, now, &expected};
         st = bole_store_scan(t->store, e.entity, 0, s_expect, &e, err, errlen);
     }
     bole_catalog_unlock(d->catalog);
     size_t added = 0;
-    if (st == BOLE_OK)
+    if (st == BOLE_OK && reconcile)
         st = bole_store_trend_reconcile(t->store, now, expected.n, expected.v, &added, err,
                                         errlen);
+    uint64_t t1 = bole_monotonic_us();
     for (size_t i = 0; i < expected.n; i++)
         s_pending_free(&expected.v[i]);
     free(expected.v);
@@ -1066,8 +1074,9 @@ bole_status_t bole_trend_open(bole_daemon_t *d, char *err, size_t errlen)
         goto fail;
     size_t keys, entries;
     bole_trend_size(t, &keys, &entries);
-    log_info("trend: %zu keys, %zu day entries loaded in %.0f ms", keys, entries,
-             (double)(bole_monotonic_us() - t0) / 1000.0);
+    log_info("trend: %zu keys, %zu day entries loaded in %.0f ms (reconciliation %s: %.0f ms)",
+             keys, entries, (double)(bole_monotonic_us() - t0) / 1000.0,
+             reconcile ? "run" : "skipped after a clean close", (double)(t1 - t0) / 1000.0);
     d->trend = t;
     if (pthread_create(&t->thread, NULL, s_thread, d) != 0) {
         d->trend = NULL;
@@ -1102,6 +1111,16 @@ void bole_trend_close(bole_daemon_t *d)
         return;
     bole_trend_stop(d);
     s_flush(t);
+    /* Everything queued is stored: the next start may skip the
+     * reconciliation unless the store changes first. */
+    pthread_mutex_lock(&t->pending_lock);
+    size_t left = t->n_pending;
+    pthread_mutex_unlock(&t->pending_lock);
+    char err[256];
+    if (left == 0 && t->store &&
+        bole_store_trend_set_clean(t->store, bole_store_last_seq(t->store), err, sizeof err) !=
+            BOLE_OK)
+        log_warn("trend: cannot mark the clean close (the next start reconciles): %s", err);
     d->trend = NULL;
     bole_trend_destroy(&t);
 }

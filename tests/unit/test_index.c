@@ -649,7 +649,12 @@ static void test_recall(void)
     bole_index_t *ix = NULL;
     bole_index_options_t o;
     bole_index_default_options(&o);
-    o.kind = BOLE_INDEX_IVF; /* default nlist/nprobe, whatever the size */
+    o.kind = BOLE_INDEX_IVF;
+    /* These Gaussian low-rank vectors have no cluster structure (a worst
+     * case): the defaults are tuned on the model's clustered vectors
+     * (bole-bench --ann-sweep, docs/INDEX.md), so probe half of 256 lists. */
+    o.ivf_nlist = 256;
+    o.nprobe = 128;
     REQUIRE(bole_index_new(&ix, d, &o, err, sizeof err) == 0);
     double t0 = now_ms();
     for (size_t at = 0; at < n; at += 1000)
@@ -693,6 +698,97 @@ static void test_recall(void)
     free(rs);
 }
 
+/* Writes while an IVF tier is being built (the build drops the writer
+ * mutex while it assigns vectors): replacements, removes and inserts made
+ * meanwhile must all be visible afterwards, exactly. */
+typedef struct {
+    bole_index_t *ix;
+    int rc;
+} build_arg_t;
+
+static void *build_thread(void *arg)
+{
+    build_arg_t *b = arg;
+    char err[256];
+    b->rc = bole_index_maintain(b->ix, err, sizeof err);
+    return NULL;
+}
+
+static void test_writes_during_build(void)
+{
+    const int d = 32;
+    const size_t n = 40000, extra = 4000;
+    float *x = malloc((n + extra) * d * sizeof *x);
+    int64_t *ids = malloc((n + extra) * sizeof *ids);
+    char *gone = calloc(n + extra, 1);
+    random_vecs(x, n + extra, d);
+    for (size_t i = 0; i < n + extra; i++)
+        ids[i] = (int64_t)i;
+    bole_index_options_t o;
+    bole_index_default_options(&o);
+    o.kind = BOLE_INDEX_IVF;
+    o.ivf_nlist = 64;
+    o.nprobe = 64; /* every list: a vector must find itself */
+    bole_index_t *ix = NULL;
+    char err[256] = "";
+    REQUIRE(bole_index_new(&ix, d, &o, err, sizeof err) == 0);
+    REQUIRE(bole_index_upsert_batch(ix, n, ids, x, err, sizeof err) == 0);
+    build_arg_t b = {ix, -1};
+    pthread_t th;
+    pthread_create(&th, NULL, build_thread, &b);
+    /* While it builds: replace every 7th vector, remove every 11th,
+     * re-insert some removed ids, add new ids. */
+    for (size_t i = 0; i < n; i += 7) {
+        random_vecs(x + i * d, 1, d);
+        CHECK_EQ_INT(bole_index_upsert(ix, ids[i], x + i * d, err, sizeof err), 0);
+    }
+    for (size_t i = 0; i < n; i += 11) {
+        CHECK_EQ_INT(bole_index_remove(ix, ids[i]), 0);
+        gone[i] = 1;
+    }
+    for (size_t i = 0; i < n; i += 55) {
+        random_vecs(x + i * d, 1, d);
+        CHECK_EQ_INT(bole_index_upsert(ix, ids[i], x + i * d, err, sizeof err), 0);
+        gone[i] = 0;
+    }
+    for (size_t at = n; at < n + extra; at += 500)
+        CHECK_EQ_INT(bole_index_upsert_batch(ix, 500, ids + at, x + at * d, err, sizeof err), 0);
+    pthread_join(th, NULL);
+    CHECK_EQ_INT(b.rc, 0);
+    CHECK_EQ_INT(bole_index_maintain(ix, err, sizeof err), 0);
+    size_t live = 0;
+    for (size_t i = 0; i < n + extra; i++)
+        live += !gone[i];
+    CHECK_EQ_INT((long long)bole_index_size(ix), (long long)live);
+    bole_index_stats_t st;
+    bole_index_stats(ix, &st);
+    CHECK(strcmp(st.kind, "ivf") == 0);
+    size_t bad_get = 0, bad_find = 0, bad_gone = 0;
+    float v[32], sc[1];
+    int64_t hit[1];
+    for (size_t i = 0; i < n + extra; i++) {
+        int rc = bole_index_get(ix, ids[i], v);
+        if (gone[i]) {
+            bad_gone += rc == 0;
+            continue;
+        }
+        if (rc != 0 || memcmp(v, x + i * d, sizeof v) != 0)
+            bad_get++;
+        if (i % 13 == 0) {
+            size_t m = 0;
+            bole_index_search(ix, x + i * d, 1, NULL, NULL, hit, sc, &m, NULL);
+            bad_find += m != 1 || hit[0] != ids[i];
+        }
+    }
+    CHECK_EQ_INT((long long)bad_get, 0);
+    CHECK_EQ_INT((long long)bad_find, 0);
+    CHECK_EQ_INT((long long)bad_gone, 0);
+    bole_index_destroy(&ix);
+    free(x);
+    free(ids);
+    free(gone);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/bole-test-index-XXXXXX");
@@ -704,6 +800,7 @@ int main(void)
     test_snapshot();
     test_concurrent();
     test_recall();
+    test_writes_during_build();
     rmdir(tmpdir);
     return check_summary();
 }
