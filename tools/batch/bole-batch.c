@@ -18,9 +18,12 @@
 #include <time.h>
 
 #include "assign.h"
+#include "batch_io.h"
+#include "batch_server.h"
 #include "bole.pb-c.h"
 #include "embed.h"
 #include "intern.h"
+#include "json.h"
 #include "model.h"
 #include "profile_build.h"
 #include "rank.h"
@@ -30,12 +33,29 @@
 #define MAX_SKILLS 32
 
 static const char s_usage[] =
-    "usage: bole-batch [options]\n"
-    "  --talents FILE      talents CSV: id,occupation,skills,zone[,max_interviews]\n"
-    "  --needs FILE        booths CSV:  id,title,skills,zone,capacity\n"
-    "                      (skills are ';'-separated; a booth's first two skills are\n"
-    "                      must-haves, the rest nice-to-have; a header line starting\n"
-    "                      with 'id' is skipped; fields may not contain commas)\n"
+    "usage: bole-batch --talents FILE --needs FILE [options]     (offline, from files)\n"
+    "       bole-batch --generate T:B [options]                  (offline, O*NET-like data)\n"
+    "       bole-batch --server ENDPOINT --event ID [--mode optimal|stable] [--fetch]\n"
+    "                  [--out DIR]                               (an event in a running boled)\n"
+    "\n"
+    "Input files (offline), CSV or JSON lines; JSON lines when the name ends in\n"
+    ".jsonl or .ndjson or the first non-blank byte is '{':\n"
+    "  talents CSV:  id,occupation,skills,zone[,max_interviews]\n"
+    "  booths CSV:   id,title,skills,zone,capacity\n"
+    "    RFC 4180 quoting: a field holding a comma is written \"...\" with \"\" for a\n"
+    "    quote (one record per line); skills are ';'-separated; a first line\n"
+    "    starting with 'id' is a header and skipped; blank lines are skipped.\n"
+    "  talents JSONL: {\"id\":\"t1\",\"occupation\":\"Welder\",\"skills\":[\"welding\"],\n"
+    "                  \"zone\":\"north\",\"max_interviews\":3}   (all but id optional)\n"
+    "  booths JSONL:  {\"id\":\"n1\",\"title\":\"Welder\",\"skills\":[\"welding\",\"tig\"],\n"
+    "                  \"zone\":\"north\",\"capacity\":8}          (id, capacity required)\n"
+    "  A booth's first two skills are must-haves, the rest nice-to-have. Counts are\n"
+    "  1-10000. Unknown JSON fields are errors. Any bad line stops the run with\n"
+    "  FILE:LINE and the reason, before anything is written.\n"
+    "\n"
+    "Offline options:\n"
+    "  --talents FILE      talents (CSV or JSON lines)\n"
+    "  --needs FILE        booths: needs with interview capacity (CSV or JSON lines)\n"
     "  --generate T:B      instead of files: T talents and B booths drawn from the\n"
     "                      O*NET tables (models/src/onet), booth capacity 5-20\n"
     "  --seed N            generator seed (default 1)\n"
@@ -46,13 +66,30 @@ static const char s_usage[] =
     "  --slots N           the event's slot count (default: as many as needed)\n"
     "  --model-dir DIR     bole.model and weights.conf (default models)\n"
     "  --onet-dir DIR      O*NET tables for --generate (default models/src/onet)\n"
-    "  --out DIR           write <mode>_assignments.csv (talent_id,need_id,score,slot),\n"
-    "                      <mode>_agenda_talents.csv (talent_id,slot,need_id,score) and\n"
-    "                      <mode>_agenda_booths.csv (need_id,slot,talent_id,score)\n"
-    "  --quiet             no progress lines\n"
-    "Prints per mode: assignment and schedule time, total and mean score, share of\n"
-    "talents placed and seats filled, slots needed, unscheduled interviews, and the\n"
-    "unmatched talents with the reason (first 10; all in the CSV output).\n";
+    "Server options (the event lives in boled: create and register it with\n"
+    "`bolectl event`):\n"
+    "  --server ENDPOINT   boled's request endpoint, e.g. tcp://127.0.0.1:5555\n"
+    "  --event ID          the event's id\n"
+    "  --mode M            optimal or stable (default optimal); the daemon computes,\n"
+    "                      stores and answers the schedule (run_event_matching)\n"
+    "  --fetch             do not compute: fetch the stored schedule\n"
+    "                      (get_event_schedule); files are named by its mode\n"
+    "  --candidates K, --min-score S   passed to the daemon (0: its defaults)\n"
+    "  --timeout MS        reply timeout (default 300000)\n"
+    "Both:\n"
+    "  --out DIR           write, per mode, (ids quoted as above when needed)\n"
+    "                      <mode>_assignments.csv    talent_id,need_id,score,slot\n"
+    "                      <mode>_agenda_talents.csv talent_id,slot,need_id,score\n"
+    "                      <mode>_agenda_booths.csv  need_id,slot,talent_id,score\n"
+    "                      <mode>_unmatched.csv      talent_id,reason\n"
+    "                      (agendas sorted by id then slot; a slot >= the event's\n"
+    "                      slot count means the interview does not fit)\n"
+    "  --quiet             no progress lines on stderr\n"
+    "Prints per mode: total and mean score, share of talents placed and seats\n"
+    "filled, slots needed, blocking pairs, interviews that do not fit, and the\n"
+    "first 10 unmatched talents with the reason (all of them in unmatched.csv).\n"
+    "Exit status: 0 done, 1 bad input / daemon refused / write failed, 2 usage,\n"
+    "3 no answer from the daemon.\n";
 
 typedef struct {
     char *id;
@@ -181,56 +218,241 @@ static int s_make_need(ctx_t *c, item_t *it, const char *id, const char *title, 
     return it->rec ? 0 : -1;
 }
 
-/* Reads a CSV file of talents (need = 0) or booths (need = 1). */
-static item_t *s_read_csv(ctx_t *c, const char *path, int need, uint32_t default_cap, size_t *n_out)
+/* Parses a whole decimal integer 1-10000 (the range of capacities and
+ * interview caps); -1 otherwise. */
+static long s_count(const char *v)
+{
+    char *end = NULL;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (!*v || !end || *end || errno || x < 1 || x > 10000)
+        return -1;
+    return x;
+}
+
+/* Fields of one input line, as strings borrowed from the line buffer or the
+ * JSON tree. */
+typedef struct {
+    const char *id, *name, *zone, *count;  /* name: occupation or title; count: cap. */
+    char *skills[MAX_SKILLS];
+    size_t n_skills;
+    long cap;                              /* Parsed count, or the default. */
+    char num[32];                          /* count's text when it came from JSON. */
+} fields_t;
+
+static const char *s_cap_name(int need)
+{
+    return need ? "capacity" : "max_interviews";
+}
+
+/* One CSV line into *fl. Returns 0 or -1 after printing FILE:LINE: why. */
+static int s_parse_csv(char *line, int need, const char *path, size_t lineno, fields_t *fl)
+{
+    char *fld[5];
+    size_t nf = 0;
+    const char *why = NULL;
+    if (batch_csv_split(line, fld, 5, &nf, &why) != 0) {
+        fprintf(stderr, "bole-batch: %s:%zu: %s\n", path, lineno, why);
+        return -1;
+    }
+    if (nf < (need ? 5u : 4u) || !fld[0][0]) {
+        fprintf(stderr, "bole-batch: %s:%zu: expected %s\n", path, lineno,
+                need ? "id,title,skills,zone,capacity" : "id,occupation,skills,zone[,max_interviews]");
+        return -1;
+    }
+    fl->id = fld[0];
+    fl->name = fld[1];
+    fl->zone = fld[3];
+    fl->count = nf >= 5 && fld[4][0] ? fld[4] : NULL;
+    fl->n_skills = 0;
+    if (fld[2][0]) {
+        char *p = fld[2];
+        while (p && fl->n_skills < MAX_SKILLS) {
+            char *q = strchr(p, ';');
+            if (q)
+                *q++ = '\0';
+            if (*p)
+                fl->skills[fl->n_skills++] = p;
+            p = q;
+        }
+    }
+    return 0;
+}
+
+/* One JSON-lines object into *fl; the strings stay in *tree. Returns 0 or
+ * -1 after printing FILE:LINE: why. */
+static int s_parse_jsonl(const char *line, int need, const char *path, size_t lineno,
+                         json_t **tree, fields_t *fl)
+{
+    char err[256];
+    if (json_parse(tree, line, strlen(line), err, sizeof err) != 0) {
+        fprintf(stderr, "bole-batch: %s:%zu: %s\n", path, lineno, err);
+        return -1;
+    }
+    const json_t *o = *tree;
+    if (o->type != JSON_OBJECT) {
+        fprintf(stderr, "bole-batch: %s:%zu: expected one JSON object per line\n", path, lineno);
+        return -1;
+    }
+    const char *cap_name = s_cap_name(need), *name_key = need ? "title" : "occupation";
+    memset(fl, 0, sizeof *fl);
+    fl->name = fl->zone = "";
+    for (size_t i = 0; i < o->n; i++) {
+        const char *k = o->keys[i];
+        const json_t *v = o->items[i];
+        const char **dst = strcmp(k, "id") == 0         ? &fl->id
+                           : strcmp(k, name_key) == 0   ? &fl->name
+                           : strcmp(k, "zone") == 0     ? &fl->zone
+                                                        : NULL;
+        if (dst) {
+            if (v->type != JSON_STRING || strlen(v->str) != v->len) {
+                fprintf(stderr, "bole-batch: %s:%zu: %s: expected a string\n", path, lineno, k);
+                return -1;
+            }
+            *dst = v->str;
+        } else if (strcmp(k, "skills") == 0) {
+            if (v->type != JSON_ARRAY) {
+                fprintf(stderr, "bole-batch: %s:%zu: skills: expected an array of strings\n",
+                        path, lineno);
+                return -1;
+            }
+            for (size_t j = 0; j < v->n; j++) {
+                if (v->items[j]->type != JSON_STRING || !v->items[j]->str[0]) {
+                    fprintf(stderr, "bole-batch: %s:%zu: skills[%zu]: expected a non-empty "
+                                    "string\n", path, lineno, j);
+                    return -1;
+                }
+                if (fl->n_skills < MAX_SKILLS)
+                    fl->skills[fl->n_skills++] = v->items[j]->str;
+            }
+        } else if (strcmp(k, cap_name) == 0) {
+            if (v->type != JSON_NUMBER || v->num != floor(v->num)) {
+                fprintf(stderr, "bole-batch: %s:%zu: %s: expected an integer\n", path, lineno, k);
+                return -1;
+            }
+            if (fabs(v->num) > 1e9)
+                snprintf(fl->num, sizeof fl->num, "%.0f", v->num);
+            else
+                snprintf(fl->num, sizeof fl->num, "%ld", (long)v->num);
+            fl->count = fl->num;
+        } else {
+            fprintf(stderr, "bole-batch: %s:%zu: unknown field \"%s\" (a %s has id, %s, skills, "
+                            "zone, %s)\n", path, lineno, k, need ? "booth" : "talent", name_key,
+                    cap_name);
+            return -1;
+        }
+    }
+    if (!fl->id || !fl->id[0]) {
+        fprintf(stderr, "bole-batch: %s:%zu: \"id\" is required\n", path, lineno);
+        return -1;
+    }
+    if (need && !fl->count) {
+        fprintf(stderr, "bole-batch: %s:%zu: \"capacity\" is required\n", path, lineno);
+        return -1;
+    }
+    return 0;
+}
+
+/* Is `path` JSON lines? By its extension (.jsonl, .ndjson), else by its
+ * first non-blank byte being '{'. */
+static int s_is_jsonl(const char *path, FILE *f)
+{
+    size_t n = strlen(path);
+    if ((n > 6 && strcmp(path + n - 6, ".jsonl") == 0) ||
+        (n > 7 && strcmp(path + n - 7, ".ndjson") == 0))
+        return 1;
+    int ch;
+    while ((ch = fgetc(f)) != EOF && (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n'))
+        ;
+    rewind(f);
+    return ch == '{';
+}
+
+static void s_free_items(item_t *items, size_t n, int need)
+{
+    for (size_t i = 0; items && i < n; i++) {
+        free(items[i].id);
+        free(items[i].vec);
+        if (need)
+            bole_need_rec_free(items[i].rec);
+        else
+            bole_talent_rec_free(items[i].rec);
+    }
+    free(items);
+}
+
+/* Reads a CSV or JSON-lines file of talents (need = 0) or booths (need = 1).
+ * All or nothing: on any bad line prints FILE:LINE and the reason and
+ * returns NULL with nothing kept. */
+static item_t *s_read_items(ctx_t *c, const char *path, int need, uint32_t default_cap,
+                            size_t *n_out)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
         fprintf(stderr, "bole-batch: %s: %s\n", path, strerror(errno));
         return NULL;
     }
+    int jsonl = s_is_jsonl(path, f);
     size_t cap = 1024, n = 0, lineno = 0;
     item_t *items = calloc(cap, sizeof *items);
     char *line = malloc(MAX_LINE);
     if (!items || !line) {
         fclose(f);
+        free(items);
+        free(line);
         return NULL;
     }
     while (fgets(line, MAX_LINE, f)) {
         lineno++;
+        size_t len = strlen(line);
+        if (len == MAX_LINE - 1 && line[len - 1] != '\n' && !feof(f)) {
+            fprintf(stderr, "bole-batch: %s:%zu: line longer than %d bytes\n", path, lineno,
+                    MAX_LINE - 2);
+            goto fail;
+        }
         s_chomp(line);
-        if (!line[0] || (lineno == 1 && strncmp(line, "id", 2) == 0))
+        if (!line[0] || (!jsonl && lineno == 1 && strncmp(line, "id", 2) == 0))
             continue;
-        char *fld[6] = {0};
-        size_t nf = s_split(line, ',', fld, 6);
-        if (nf < (need ? 5u : 4u) || !fld[0][0]) {
-            fprintf(stderr, "bole-batch: %s:%zu: expected %s\n", path, lineno,
-                    need ? "id,title,skills,zone,capacity" : "id,occupation,skills,zone");
-            goto fail;
-        }
-        char *skills[MAX_SKILLS];
-        size_t ns = fld[2][0] ? s_split(fld[2], ';', skills, MAX_SKILLS) : 0;
-        long v = nf >= 5 && fld[4][0] ? strtol(fld[4], NULL, 10) : (long)default_cap;
-        if (v <= 0 || v > 10000) {
+        fields_t fl;
+        json_t *tree = NULL;
+        int prc = jsonl ? s_parse_jsonl(line, need, path, lineno, &tree, &fl)
+                        : s_parse_csv(line, need, path, lineno, &fl);
+        fl.cap = fl.count ? s_count(fl.count) : (long)default_cap;
+        if (prc == 0 && fl.cap < 0) {
             fprintf(stderr, "bole-batch: %s:%zu: %s must be 1-10000 (got '%s')\n", path, lineno,
-                    need ? "capacity" : "max_interviews", nf >= 5 ? fld[4] : "");
-            goto fail;
+                    s_cap_name(need), fl.count);
+            prc = -1;
         }
-        if (n == cap) {
+        if (prc == 0 && n == cap) {
             cap *= 2;
             item_t *ni = realloc(items, cap * sizeof *ni);
             if (!ni)
-                goto fail;
-            items = ni;
+                prc = -1;
+            else
+                items = ni;
         }
-        memset(&items[n], 0, sizeof items[n]);
-        int rc = need ? s_make_need(c, &items[n], fld[0], fld[1], skills, ns, fld[3], (uint32_t)v)
-                      : s_make_talent(c, &items[n], fld[0], fld[1], skills, ns, fld[3],
-                                      (uint32_t)v);
-        if (rc != 0)
+        if (prc == 0) {
+            memset(&items[n], 0, sizeof items[n]);
+            prc = need ? s_make_need(c, &items[n], fl.id, fl.name, fl.skills, fl.n_skills,
+                                     fl.zone, (uint32_t)fl.cap)
+                       : s_make_talent(c, &items[n], fl.id, fl.name, fl.skills, fl.n_skills,
+                                       fl.zone, (uint32_t)fl.cap);
+            if (prc != 0) {
+                fprintf(stderr, "bole-batch: %s:%zu: cannot build this %s\n", path, lineno,
+                        need ? "booth" : "talent");
+                n++; /* Partly built: freed below. */
+            }
+        }
+        json_destroy(&tree);
+        if (prc != 0)
             goto fail;
-        s_progress(need ? "booths read" : "talents read", n, n + 1000 * (n < 1000));
+        if (!s_quiet && (n + 1) % 10000 == 0) /* The total is unknown while reading. */
+            fprintf(stderr, "  %s: %zu\n", need ? "booths read" : "talents read", n + 1);
         n++;
+    }
+    if (ferror(f)) {
+        fprintf(stderr, "bole-batch: %s: read error\n", path);
+        goto fail;
     }
     fclose(f);
     free(line);
@@ -239,7 +461,7 @@ static item_t *s_read_csv(ctx_t *c, const char *path, int need, uint32_t default
 fail:
     fclose(f);
     free(line);
-    free(items);
+    s_free_items(items, n, need);
     return NULL;
 }
 
@@ -411,32 +633,6 @@ static void s_offer(cand_t *h, size_t *n, size_t k, uint32_t booth, float score)
     h[i] = (cand_t){booth, score};
 }
 
-static FILE *s_open_out(const char *dir, const char *mode, const char *name, const char *header)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s_%s", dir, mode, name);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "bole-batch: %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    fputs(header, f);
-    return f;
-}
-
-typedef struct {
-    uint32_t a, b, slot;
-    float score;
-} row_t;
-
-static int s_cmp_row(const void *x, const void *y)
-{
-    const row_t *p = x, *q = y;
-    if (p->a != q->a)
-        return p->a < q->a ? -1 : 1;
-    return p->slot < q->slot ? -1 : p->slot > q->slot;
-}
-
 static int s_run_mode(const char *mode, int stable, const bole_assign_problem_t *p,
                       const item_t *tal, const item_t *boo, const uint32_t *n_cands,
                       uint32_t slots, const char *out_dir)
@@ -502,38 +698,26 @@ static int s_run_mode(const char *mode, int stable, const bole_assign_problem_t 
             shown++;
         }
     if (out_dir && rc == 0) {
-        row_t *rows = malloc((n + 1) * sizeof *rows);
-        FILE *fa = s_open_out(out_dir, mode, "assignments.csv", "talent_id,need_id,score,slot\n");
-        FILE *ft = s_open_out(out_dir, mode, "agenda_talents.csv", "talent_id,slot,need_id,score\n");
-        FILE *fb = s_open_out(out_dir, mode, "agenda_booths.csv", "need_id,slot,talent_id,score\n");
-        FILE *fu = s_open_out(out_dir, mode, "unmatched.csv", "talent_id,reason\n");
-        if (!rows || !fa || !ft || !fb || !fu)
-            return -1;
-        for (size_t i = 0; i < n; i++)
-            fprintf(fa, "%s,%s,%.6f,%u\n", tal[pt[i]].id, boo[pb[i]].id, ps[i], slot[i]);
-        for (size_t i = 0; i < n; i++)
-            rows[i] = (row_t){pt[i], pb[i], slot[i], ps[i]};
-        qsort(rows, n, sizeof *rows, s_cmp_row);
-        for (size_t i = 0; i < n; i++)
-            fprintf(ft, "%s,%u,%s,%.6f\n", tal[rows[i].a].id, rows[i].slot, boo[rows[i].b].id,
-                    rows[i].score);
-        for (size_t i = 0; i < n; i++)
-            rows[i] = (row_t){pb[i], pt[i], slot[i], ps[i]};
-        qsort(rows, n, sizeof *rows, s_cmp_row);
-        for (size_t i = 0; i < n; i++)
-            fprintf(fb, "%s,%u,%s,%.6f\n", boo[rows[i].a].id, rows[i].slot, tal[rows[i].b].id,
-                    rows[i].score);
-        for (size_t t = 0; t < T; t++)
-            if (!placed[t])
-                fprintf(fu, "%s,%s\n", tal[t].id,
-                        n_cands[t] == 0 ? "no booth scores above min_score"
-                        : stable        ? "candidate booths filled with higher-scored talents"
-                                        : "optimum gave candidate booths to others");
-        fclose(fa);
-        fclose(ft);
-        fclose(fb);
-        fclose(fu);
+        batch_row_t *rows = malloc((n + 1) * sizeof *rows);
+        const char **uid = malloc((T + 1) * sizeof *uid), **why = malloc((T + 1) * sizeof *why);
+        size_t nu = 0;
+        if (!rows || !uid || !why) {
+            rc = -1;
+        } else {
+            for (size_t i = 0; i < n; i++)
+                rows[i] = (batch_row_t){tal[pt[i]].id, boo[pb[i]].id, ps[i], slot[i]};
+            for (size_t t = 0; t < T; t++)
+                if (!placed[t]) {
+                    uid[nu] = tal[t].id;
+                    why[nu++] = n_cands[t] == 0 ? "no booth scores above min_score"
+                                : stable ? "every candidate booth filled with higher-scored talents"
+                                         : "the optimum gave its candidate booths' seats to others";
+                }
+            rc = batch_write_outputs(out_dir, mode, rows, n, uid, why, nu);
+        }
         free(rows);
+        free(uid);
+        free(why);
     }
     free(chosen);
     free(pt);
@@ -547,8 +731,10 @@ static int s_run_mode(const char *mode, int stable, const bole_assign_problem_t 
 int main(int argc, char **argv)
 {
     const char *talents = NULL, *needs = NULL, *mode = "both", *model_dir = "models",
-               *onet = "models/src/onet", *out_dir = NULL;
+               *onet = "models/src/onet", *out_dir = NULL, *server = NULL, *event = NULL;
     size_t gen_t = 0, gen_b = 0, cpt = 50;
+    int fetch = 0, cpt_given = 0, mode_given = 0;
+    long timeout_ms = 300000;
     uint32_t max_iv = 0, slots = 0;
     float min_score = 0;
     s_rng = 1;
@@ -561,9 +747,22 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--quiet") == 0) {
             s_quiet = 1;
             takes = 0;
+        } else if (strcmp(a, "--fetch") == 0) {
+            fetch = 1;
+            takes = 0;
         } else if (!v) {
             fprintf(stderr, "bole-batch: %s needs a value\n%s", a, s_usage);
             return 2;
+        } else if (strcmp(a, "--server") == 0) {
+            server = v;
+        } else if (strcmp(a, "--event") == 0) {
+            event = v;
+        } else if (strcmp(a, "--timeout") == 0) {
+            timeout_ms = strtol(v, NULL, 10);
+            if (timeout_ms < 1 || timeout_ms > 86400000L) {
+                fprintf(stderr, "bole-batch: --timeout wants 1-86400000 ms\n");
+                return 2;
+            }
         } else if (strcmp(a, "--talents") == 0) {
             talents = v;
         } else if (strcmp(a, "--needs") == 0) {
@@ -577,10 +776,12 @@ int main(int argc, char **argv)
             s_rng = strtoull(v, NULL, 10) | 1;
         } else if (strcmp(a, "--mode") == 0) {
             mode = v;
+            mode_given = 1;
         } else if (strcmp(a, "--max-interviews") == 0) {
             max_iv = (uint32_t)strtoul(v, NULL, 10);
         } else if (strcmp(a, "--candidates") == 0) {
             cpt = strtoul(v, NULL, 10);
+            cpt_given = 1;
         } else if (strcmp(a, "--min-score") == 0) {
             min_score = strtof(v, NULL);
         } else if (strcmp(a, "--slots") == 0) {
@@ -596,6 +797,20 @@ int main(int argc, char **argv)
             return 2;
         }
         i += takes;
+    }
+    if (server || event || fetch) {
+        int stable = mode_given && strcmp(mode, "stable") == 0;
+        if (!server || !event || !*event || talents || needs || gen_t ||
+            (mode_given && !stable && strcmp(mode, "optimal") != 0) ||
+            (fetch && mode_given) || cpt > 1000 || !isfinite(min_score)) {
+            fprintf(stderr, "bole-batch: server mode wants --server ENDPOINT --event ID, "
+                            "--mode optimal|stable (not with --fetch), no input files; "
+                            "--candidates 0-1000\n%s", s_usage);
+            return 2;
+        }
+        batch_server_opts_t so = {server, event, stable, fetch, cpt_given ? (uint32_t)cpt : 0,
+                                  min_score, (int)timeout_ms, out_dir, s_quiet};
+        return batch_server_run(&so);
     }
     int do_opt = strcmp(mode, "optimal") == 0 || strcmp(mode, "both") == 0;
     int do_st = strcmp(mode, "stable") == 0 || strcmp(mode, "both") == 0;
@@ -630,8 +845,8 @@ int main(int argc, char **argv)
         if (s_generate(&c, onet, T, B, max_iv ? max_iv : 5, &tal, &boo) != 0)
             return 1;
     } else {
-        tal = s_read_csv(&c, talents, 0, max_iv ? max_iv : 3, &T);
-        boo = tal ? s_read_csv(&c, needs, 1, 1, &B) : NULL;
+        tal = s_read_items(&c, talents, 0, max_iv ? max_iv : 3, &T);
+        boo = tal ? s_read_items(&c, needs, 1, 1, &B) : NULL;
         if (!tal || !boo)
             return 1;
     }

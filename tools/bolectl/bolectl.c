@@ -126,6 +126,8 @@ static const bolectl_cmd_t s_commands[] = {
       bolectl_watch_help, bolectl_cmd_watch },
     { "team", "form teams for a project; accept, withdraw, dissolve",
       bolectl_team_help, bolectl_cmd_team },
+    { "event", "job fairs: create, register, run, schedule, agenda",
+      bolectl_event_help, bolectl_cmd_event },
 };
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
 

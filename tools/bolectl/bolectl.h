@@ -60,4 +60,8 @@ void bolectl_json_num(FILE *f, double v);
 /* keygen (cmd_keygen.c) */
 int bolectl_cmd_keygen(const bolectl_cmd_t *cmd, bolectl_opts_t *o, int argc, char **argv);
 
+/* event (cmd_event.c): job fairs */
+extern const char bolectl_event_help[];
+int bolectl_cmd_event(const bolectl_cmd_t *cmd, bolectl_opts_t *o, int argc, char **argv);
+
 #endif
