@@ -105,6 +105,12 @@ bole_status_t bole_handle_reload_model(bole_call_t *call)
     bole__reload_model_response__init(r);
     r->model_version = bole_arena_strdup(call->arena, bole_model_version(now->model));
     r->weights_version = bole_arena_strdup(call->arena, bole_weights_version(now->weights));
+    if (now->weights_b) {
+        r->weights_b_version = bole_arena_strdup(call->arena, bole_weights_version(now->weights_b));
+        r->ab_b_share = now->ab.b_share;
+        log_info("A/B: weights %s (A) and %s (B, share %g)", r->weights_version,
+                 r->weights_b_version, r->ab_b_share);
+    }
     log_info("model reloaded: %s", r->model_version);
     bole_models_release(d, &now);
     call->response->body_case = BOLE__RESPONSE__BODY_RELOAD_MODEL;

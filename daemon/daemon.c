@@ -7,7 +7,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "model.h"
 #include "weights.h"
@@ -30,6 +32,7 @@ static void s_models_free(bole_models_t *models)
 {
     bole_model_destroy(&models->model);
     bole_weights_destroy(&models->weights);
+    bole_weights_destroy(&models->weights_b);
     free(models);
 }
 
@@ -44,6 +47,46 @@ bole_status_t bole_daemon_load_models(bole_daemon_t *daemon, char *err, size_t e
     bole_status_t st = s_load_models(daemon, err, errlen);
     pthread_mutex_unlock(&s_load_lock);
     return st;
+}
+
+/* A/B (docs/TUNING.md): weights.b.conf and ab.conf go together; both
+ * absent means A/B off. Loads them into fresh, or fails with err set. */
+static bole_status_t s_load_ab(bole_daemon_t *daemon, bole_models_t *fresh, char *err,
+                               size_t errlen)
+{
+    char bpath[BOLE_PATH_MAX + 32], apath[BOLE_PATH_MAX + 32], why[512];
+    snprintf(bpath, sizeof bpath, "%s/weights.b.conf", daemon->config.model_dir);
+    snprintf(apath, sizeof apath, "%s/ab.conf", daemon->config.model_dir);
+    int has_b = access(bpath, F_OK) == 0, has_ab = access(apath, F_OK) == 0;
+    if (!has_b && !has_ab)
+        return BOLE_OK;
+    if (!has_b || !has_ab) {
+        snprintf(err, errlen, "A/B: %s exists but %s does not (both or neither)",
+                 has_b ? bpath : apath, has_b ? apath : bpath);
+        return BOLE_FAILED_PRECONDITION;
+    }
+    if (bole_weights_load(&fresh->weights_b, bpath, why, sizeof why) != 0) {
+        snprintf(err, errlen, "cannot load ranking weights B: %s", why);
+        return BOLE_FAILED_PRECONDITION;
+    }
+    if (bole_ab_load(&fresh->ab, apath, why, sizeof why) != 0) {
+        snprintf(err, errlen, "cannot load A/B settings: %s", why);
+        return BOLE_FAILED_PRECONDITION;
+    }
+    if (strcmp(bole_weights_version(fresh->weights), bole_weights_version(fresh->weights_b)) ==
+        0) {
+        snprintf(err, errlen, "A/B: %s has the same version '%s' as weights.conf (the funnel "
+                 "could not tell them apart)", bpath, bole_weights_version(fresh->weights_b));
+        return BOLE_FAILED_PRECONDITION;
+    }
+    return BOLE_OK;
+}
+
+const bole_weights_t *bole_models_weights_for(const bole_models_t *models, const char *key)
+{
+    if (models->weights_b && bole_ab_is_b(&models->ab, key))
+        return models->weights_b;
+    return models->weights;
 }
 
 static bole_status_t s_load_models(bole_daemon_t *daemon, char *err, size_t errlen)
@@ -65,6 +108,10 @@ static bole_status_t s_load_models(bole_daemon_t *daemon, char *err, size_t errl
     snprintf(wpath, sizeof wpath, "%s/weights.conf", daemon->config.model_dir);
     if (bole_weights_load(&fresh->weights, wpath, why, sizeof why) != 0) {
         snprintf(err, errlen, "cannot load ranking weights: %s", why);
+        s_models_free(fresh);
+        return BOLE_FAILED_PRECONDITION;
+    }
+    if (s_load_ab(daemon, fresh, err, errlen) != BOLE_OK) {
         s_models_free(fresh);
         return BOLE_FAILED_PRECONDITION;
     }

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ab.h"
 #include "arena.h"
 #include "auth.h"
 #include "bole.pb-c.h"
@@ -35,9 +36,16 @@ typedef struct bole_index bole_index_t;
  * from under it. */
 typedef struct {
     bole_model_t *model;    /* Embedding model. */
-    bole_weights_t *weights;/* Ranking weights (models/weights.conf). */
+    bole_weights_t *weights;/* Ranking weights (models/weights.conf): version A. */
+    bole_weights_t *weights_b; /* A/B: version B (weights.b.conf), or NULL when off. */
+    bole_ab_t ab;           /* A/B: B share and salt (ab.conf); unused when off. */
     int refs;               /* Holders: the daemon's current pointer + requests. */
 } bole_models_t;
+
+/* The weights that serve a request whose bucketing key (the subject's
+ * external id) is key: weights_b when A/B is on and the key falls in B's
+ * share (ab.h), else weights. Valid while models is held. */
+const bole_weights_t *bole_models_weights_for(const bole_models_t *models, const char *key);
 
 /* Sends one event on the PUB socket from any thread (set by the server). */
 typedef void (*bole_publish_fn)(void *ctx, const char *topic, const uint8_t *data, size_t len);

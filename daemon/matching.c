@@ -351,7 +351,9 @@ static bole_status_t s_match(bole_call_t *call, int want_talents, const float *q
                              uint32_t k, const filter_t *filter, int explain)
 {
     bole_daemon_t *d = call->daemon;
-    const bole_weights_t *w = call->models->weights;
+    /* A/B (daemon.h): the subject's id picks the weights version. */
+    const bole_weights_t *w = bole_models_weights_for(
+        call->models, want_talents ? need->external_id : talent->external_id);
     bole_index_t *index = want_talents ? d->talent_index : d->need_index;
     size_t want = (size_t)k * 2 > MIN_CANDIDATES ? (size_t)k * 2 : MIN_CANDIDATES;
     if (want > MAX_CANDIDATES)

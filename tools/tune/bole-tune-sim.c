@@ -125,13 +125,16 @@ static void s_usage(FILE *out)
           "(true weights, true position propensities) for testing bole-tune.\n"
           "  --seed N (1)  --requests N (1500)  --served K (20)  --candidates C (60)\n"
           "  --eta E (0.9): examination probability at position k is k^-E\n"
-          "  --explore S (0.05): sd of the noise added to the old score before ranking\n",
+          "  --explore S (0.05): sd of the noise added to the old score before ranking\n"
+          "  --b-weights FILE: A/B, a share of requests (--b-share F, 0.5) is ranked and\n"
+          "                    logged by these weights (their version) instead of --old\n",
           out);
 }
 
 int main(int argc, char **argv)
 {
-    const char *old_path = NULL, *csv_path = NULL, *truth_path = NULL;
+    const char *old_path = NULL, *csv_path = NULL, *truth_path = NULL, *b_path = NULL;
+    double b_share = 0.5;
     unsigned long long seed = 1;
     long requests = 1500, served = 20, cands = 60;
     double eta = 0.9, explore = 0.05, a = 12, b = -8.6, c = -6.4;
@@ -165,6 +168,10 @@ int main(int argc, char **argv)
             eta = strtod(v, &end);
         else if (strcmp(k, "--explore") == 0)
             explore = strtod(v, &end);
+        else if (strcmp(k, "--b-weights") == 0)
+            b_path = v;
+        else if (strcmp(k, "--b-share") == 0)
+            b_share = strtod(v, &end);
         else {
             fprintf(stderr, "bole-tune-sim: unknown option '%s'\n", k);
             return 2;
@@ -175,14 +182,17 @@ int main(int argc, char **argv)
         }
     }
     if (!old_path || !csv_path || !truth_path || requests < 1 || served < 1 || served > 100 ||
-        cands < served || cands > MAX_C || !(eta >= 0 && eta <= 5) || !(explore >= 0 && explore <= 1)) {
+        cands < served || cands > MAX_C || !(eta >= 0 && eta <= 5) || !(explore >= 0 && explore <= 1) ||
+        !(b_share >= 0 && b_share <= 1)) {
         s_usage(stderr);
         return 2;
     }
     char err[512];
-    bole_weights_t *w = NULL;
-    if (bole_weights_load(&w, old_path, err, sizeof err) != 0) {
+    bole_weights_t *wa = NULL, *wb = NULL;
+    if (bole_weights_load(&wa, old_path, err, sizeof err) != 0 ||
+        (b_path && bole_weights_load(&wb, b_path, err, sizeof err) != 0)) {
         fprintf(stderr, "bole-tune-sim: %s\n", err);
+        bole_weights_destroy(&wa);
         return 1;
     }
     FILE *f = fopen(csv_path, "w"), *t = fopen(truth_path, "w");
@@ -213,6 +223,9 @@ int main(int argc, char **argv)
     for (long r = 0; r < requests; r++) {
         int64_t at = t0 + (int64_t)r * 2700000 + (int64_t)(s_unif() * 600000);
         unsigned need = (unsigned)(s_next() % 800);
+        /* A/B (--b-weights): this request's logging weights. No draw without
+         * B, so the default output stays byte for byte the same. */
+        const bole_weights_t *w = wb && s_unif() < b_share ? wb : wa;
         for (long i = 0; i < cands; i++) {
             s_candidate(cs[i].x);
             double s = 0;
@@ -253,7 +266,8 @@ int main(int argc, char **argv)
         }
     }
     free(cs);
-    bole_weights_destroy(&w);
+    bole_weights_destroy(&wa);
+    bole_weights_destroy(&wb);
     int bad = ferror(f) || ferror(t);
     bad |= fclose(f) != 0;
     bad |= fclose(t) != 0;

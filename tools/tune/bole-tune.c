@@ -33,6 +33,9 @@ typedef struct {
     int64_t train_until;   /* -1: use holdout. */
     double holdout, l2, clip, margin;
     int em_iters, iters, force, reload, no_ipw, timeout;
+    int ab, resamples;     /* --ab: compare two served versions (ab.c). */
+    double level;          /* --ab: confidence level of the intervals. */
+    const char *versions;  /* --ab: "A,B" (default: the two in the data, sorted). */
 } opts_t;
 
 typedef struct {
@@ -75,6 +78,13 @@ static void s_usage(FILE *out)
         "                       (weights' direction and order, propensities, held-out\n"
         "                       gain); exit 3 if any check fails\n"
         "  --check-margin X     true weights closer than X need not be ordered (0.035)\n"
+        "\n"
+        "A/B: bole-tune --ab --data OUTCOMES.csv [--versions A,B] [--resamples N] [--level X]\n"
+        "  compares two weights versions served side by side (daemon A/B): NDCG@10,\n"
+        "  click-through and hire rate of each version's logged rankings, with bootstrap\n"
+        "  intervals (default 2000 resamples, level 0.95), and says which wins on\n"
+        "  NDCG@10. Without --versions the data must hold exactly two versions; A is\n"
+        "  the one that sorts first. Exit 0 whatever the verdict.\n"
         "  --help               this text\n",
         out);
 }
@@ -110,7 +120,7 @@ static int s_args(opts_t *o, int argc, char **argv)
 {
     *o = (opts_t){.out_dir = ".", .server = BOLE_DEFAULT_ENDPOINT, .train_until = -1,
                   .holdout = 0.2, .l2 = 1e-3, .clip = 0.05, .margin = 0.035, .em_iters = 300,
-                  .iters = 3000, .timeout = 10000};
+                  .iters = 3000, .timeout = 10000, .resamples = 2000, .level = 0.95};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -123,6 +133,10 @@ static int s_args(opts_t *o, int argc, char **argv)
         }
         if (strcmp(a, "--reload") == 0) {
             o->reload = 1;
+            continue;
+        }
+        if (strcmp(a, "--ab") == 0) {
+            o->ab = 1;
             continue;
         }
         if (strcmp(a, "--no-ipw") == 0) {
@@ -148,6 +162,13 @@ static int s_args(opts_t *o, int argc, char **argv)
             o->server = v;
         else if (strcmp(a, "--check") == 0)
             o->check = v;
+        else if (strcmp(a, "--versions") == 0)
+            o->versions = v;
+        else if (strcmp(a, "--resamples") == 0) {
+            bad = s_int(a, v, 100, 1000000, &n);
+            o->resamples = (int)n;
+        } else if (strcmp(a, "--level") == 0)
+            bad = s_real(a, v, 0.5, 0.999, &o->level);
         else if (strcmp(a, "--version-date") == 0)
             o->date = v;
         else if (strcmp(a, "--train-until") == 0) {
@@ -174,6 +195,12 @@ static int s_args(opts_t *o, int argc, char **argv)
         if (bad)
             return -1;
     }
+    if (o->ab && !o->data) {
+        fprintf(stderr, "bole-tune: --ab needs --data (see --help)\n");
+        return -1;
+    }
+    if (o->ab)
+        return 0;
     if (!o->data || !o->old_path) {
         fprintf(stderr, "bole-tune: --data and --weights are required (see --help)\n");
         return -1;
@@ -396,11 +423,59 @@ static void s_metrics_rows(const char *label, const tune_metrics_t *o, const tun
     }
 }
 
+static int s_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* bole-tune --ab (ab.c). */
+static int s_ab(const opts_t *o)
+{
+    char err[1024];
+    tune_data_t d;
+    if (tune_load(&d, o->data, err, sizeof err) != 0) {
+        fprintf(stderr, "bole-tune: %s\n", err);
+        return 2;
+    }
+    int va = -1, vb = -1;
+    if (o->versions) {
+        const char *comma = strchr(o->versions, ',');
+        for (size_t i = 0; comma && i < d.n_versions; i++) {
+            if (strlen(d.versions[i]) == (size_t)(comma - o->versions) &&
+                strncmp(d.versions[i], o->versions, (size_t)(comma - o->versions)) == 0)
+                va = (int)i;
+            if (strcmp(d.versions[i], comma + 1) == 0)
+                vb = (int)i;
+        }
+    } else if (d.n_versions == 2) {
+        char *s[2] = {d.versions[0], d.versions[1]};
+        qsort(s, 2, sizeof *s, s_cmp_str);
+        va = s[0] == d.versions[0] ? 0 : 1;
+        vb = 1 - va;
+    }
+    if (va < 0 || vb < 0 || va == vb) {
+        fprintf(stderr, "bole-tune: %s: %s; versions in the data:", o->data,
+                o->versions ? "--versions A,B names two versions the data holds"
+                            : "--ab without --versions needs exactly two versions");
+        for (size_t i = 0; i < d.n_versions; i++)
+            fprintf(stderr, " '%s'", d.versions[i]);
+        fputc('\n', stderr);
+        tune_data_free(&d);
+        return 2;
+    }
+    printf("data: %s: %zu rows, %zu answers\n", o->data, d.n_rows, d.n_reqs);
+    tune_ab(&d, va, vb, o->resamples, o->level, 1, stdout);
+    tune_data_free(&d);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     opts_t o;
     if (s_args(&o, argc, argv) != 0)
         return 2;
+    if (o.ab)
+        return s_ab(&o);
     char err[1024];
     bole_weights_t *old = NULL;
     if (bole_weights_load(&old, o.old_path, err, sizeof err) != 0) {

@@ -180,6 +180,22 @@ static uint32_t s_request(map_t *m, tune_data_t *d, size_t *cap, const char *id)
     return m->vals[j];
 }
 
+/* Index of weights version v in d->versions, added if new; -1: no memory. */
+static int s_version(tune_data_t *d, const char *v)
+{
+    for (size_t i = 0; i < d->n_versions; i++)
+        if (strcmp(d->versions[i], v) == 0)
+            return (int)i;
+    char **nv = realloc(d->versions, (d->n_versions + 1) * sizeof *nv);
+    if (!nv)
+        return -1;
+    d->versions = nv;
+    nv[d->n_versions] = strdup(v);
+    if (!nv[d->n_versions])
+        return -1;
+    return (int)d->n_versions++;
+}
+
 void tune_data_free(tune_data_t *d)
 {
     for (size_t i = 0; i < d->n_reqs; i++) {
@@ -188,6 +204,9 @@ void tune_data_free(tune_data_t *d)
     }
     free(d->reqs);
     free(d->rows);
+    for (size_t i = 0; i < d->n_versions; i++)
+        free(d->versions[i]);
+    free(d->versions);
     memset(d, 0, sizeof *d);
 }
 
@@ -326,6 +345,19 @@ int tune_load(tune_data_t *d, const char *path, char *err, size_t errlen)
         }
         r->req = q;
         tune_req_t *rq = &d->reqs[q];
+        int ver = s_version(d, f[3]);
+        if (ver < 0) {
+            s_err(err, errlen, path, lineno, "out of memory");
+            goto out;
+        }
+        if (rq->n == 0) {
+            rq->version = ver;
+        } else if (rq->version != ver) {
+            s_err(err, errlen, path, lineno, "request '%s' has rows of weights versions '%s' "
+                  "and '%s' (one answer is scored by one version)", f[1],
+                  d->versions[rq->version], f[3]);
+            goto out;
+        }
         if (r->at < rq->at)
             rq->at = r->at;
         rq->n++;

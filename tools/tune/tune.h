@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define TUNE_NF 10        /* Ranking features (daemon/rank.h order). */
 #define TUNE_MAX_POS 100  /* Positions beyond this share one propensity. */
@@ -36,6 +37,7 @@ typedef struct {
     int64_t at;     /* Earliest serve time of its rows. */
     int shown;      /* 1 if any row has an outcome (the list was seen). */
     int clicked;    /* Rows with label >= 1. */
+    int version;    /* Index into tune_data_t.versions of its weights version. */
 } tune_req_t;
 
 typedef struct {
@@ -44,6 +46,8 @@ typedef struct {
     tune_req_t *reqs;
     size_t n_reqs;
     int has_at;     /* 1 if the CSV had the `at` column. */
+    char **versions;/* Distinct weights versions, in order of appearance (malloc'd). */
+    size_t n_versions;
 } tune_data_t;
 
 /* Load the CSV at path. The header must name the columns of docs/OUTCOMES.md
@@ -90,5 +94,15 @@ typedef struct {
  * estimate; with theta NULL, raw counts. */
 void tune_evaluate(const tune_data_t *d, const uint32_t *reqs, size_t n, const double *w,
                    const double *theta, double clip, tune_metrics_t *m);
+
+/* A/B comparison of two weights versions served side by side (docs/TUNING.md,
+ * "Comparing A and B"): per version, over its shown requests, the logged
+ * rankings' NDCG@10, click-through and hire rate in the top 10, each with a
+ * bootstrap confidence interval (resampling requests, `resamples` times,
+ * seeded), and the B - A difference with its interval. Prints the table and
+ * the verdict to out. Returns 1 if B wins on NDCG@10, -1 if A wins, 0 for no
+ * significant difference (or too little data). */
+int tune_ab(const tune_data_t *d, int va, int vb, int resamples, double level, uint64_t seed,
+            FILE *out);
 
 #endif
