@@ -33,6 +33,7 @@
 #define MAX_FEATURES   16
 #define DEFAULT_EXPORT 1000
 #define MAX_EXPORT     10000
+#define SYNC_MS        2000       /* Reads of the log wait this long for the queue. */
 
 typedef struct {
     char request_id[40];
@@ -50,6 +51,7 @@ typedef struct {
 struct bole_feedback_logger {
     pthread_mutex_t lock;
     pthread_cond_t wake;
+    pthread_cond_t written;     /* Broadcast after each write (sync waits on it). */
     pthread_t thread;
     pair_t *queue;              /* Filled by servers. */
     size_t n_queue;
@@ -57,6 +59,8 @@ struct bole_feedback_logger {
     size_t n_flushing;
     int stopping;
     uint64_t dropped;
+    uint64_t queued_total;      /* Pairs ever queued ... */
+    uint64_t written_total;     /* ... and ever written (or failed): sync compares them. */
     bole_store_t *store;        /* The logger's own connection. */
 };
 
@@ -93,6 +97,7 @@ void bole_feedback_log_pair(bole_daemon_t *d, const char *request_id, int source
     p->n_features = n_features < MAX_FEATURES ? n_features : MAX_FEATURES;
     memcpy(p->features, features, p->n_features * sizeof(float));
     p->at = bole_now_ms();
+    l->queued_total++;
     if (l->n_queue == FLUSH_AT)
         pthread_cond_signal(&l->wake);
     pthread_mutex_unlock(&l->lock);
@@ -143,7 +148,9 @@ static void *s_logger(void *arg)
         pthread_mutex_unlock(&l->lock);
         s_write(l, l->flushing, l->n_flushing);
         pthread_mutex_lock(&l->lock);
+        l->written_total += l->n_flushing;
         l->n_flushing = 0;
+        pthread_cond_broadcast(&l->written);
     }
     pthread_mutex_unlock(&l->lock);
     return NULL;
@@ -170,11 +177,13 @@ int bole_feedback_logger_start(bole_daemon_t *d, char *err, size_t errlen)
     }
     pthread_mutex_init(&l->lock, NULL);
     pthread_cond_init(&l->wake, NULL);
+    pthread_cond_init(&l->written, NULL);
     if (pthread_create(&l->thread, NULL, s_logger, l) != 0) {
         snprintf(err, errlen, "feature logger: cannot start its thread");
         bole_store_close(&l->store);
         pthread_mutex_destroy(&l->lock);
         pthread_cond_destroy(&l->wake);
+        pthread_cond_destroy(&l->written);
         free(l->queue);
         free(l->flushing);
         free(l);
@@ -200,9 +209,34 @@ void bole_feedback_logger_stop(bole_daemon_t *d)
     bole_store_close(&l->store);
     pthread_mutex_destroy(&l->lock);
     pthread_cond_destroy(&l->wake);
+    pthread_cond_destroy(&l->written);
     free(l->queue);
     free(l->flushing);
     free(l);
+}
+
+int bole_feedback_logger_sync(bole_daemon_t *d, int timeout_ms)
+{
+    struct bole_feedback_logger *l = d->feedback_logger;
+    if (!l)
+        return 0;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&l->lock);
+    uint64_t target = l->queued_total;
+    pthread_cond_signal(&l->wake); /* Do not wait for the FLUSH_MS tick. */
+    int rc = 0;
+    while (l->written_total < target && !l->stopping && rc == 0)
+        rc = pthread_cond_timedwait(&l->written, &l->lock, &until);
+    int done = l->written_total >= target;
+    pthread_mutex_unlock(&l->lock);
+    return done ? 0 : -1;
 }
 
 /* 1 if the pair (or, with talent NULL, the request) is still queued in memory. */
@@ -409,6 +443,9 @@ bole_status_t bole_handle_feedback_stats(bole_call_t *call)
                  "'YYYY-Qn' or 'YYYY-MM', got '%s'", q->period);
         return BOLE_INVALID_ARGUMENT;
     }
+    /* Served pairs are logged asynchronously: count the ones queued so far. */
+    if (bole_feedback_logger_sync(call->daemon, SYNC_MS) != 0)
+        log_warn("feedback_stats: the feature logger is behind; answering without its queue");
     list_t l = {.arena = call->arena};
     bole_status_t st = bole_store_feedback_funnel(call->store, from, to, (int)q->source,
                                                   s_funnel_row, &l, call->err, call->errlen);
@@ -468,6 +505,8 @@ bole_status_t bole_handle_export_outcomes(bole_call_t *call)
                  MAX_EXPORT);
         return BOLE_INVALID_ARGUMENT;
     }
+    if (bole_feedback_logger_sync(call->daemon, SYNC_MS) != 0)
+        log_warn("export_outcomes: the feature logger is behind; answering without its queue");
     list_t l = {.arena = call->arena};
     bole_status_t st = bole_store_outcomes(call->store, q->from, q->to ? q->to : INT64_MAX,
                                            q->after_seq, limit + 1, s_outcome_row, &l, call->err,
@@ -497,6 +536,7 @@ void bole_feedback_forget_talent(bole_daemon_t *d, const char *talent_id)
     for (size_t i = 0; i < l->n_queue; i++)
         if (strcmp(l->queue[i].talent_id, talent_id) != 0)
             l->queue[kept++] = l->queue[i];
+    l->written_total += l->n_queue - kept; /* Settled: sync must not wait for them. */
     l->n_queue = kept;
     pthread_mutex_unlock(&l->lock);
     /* A flush already under way may still write the talent: wait for it to

@@ -18,6 +18,11 @@ int bole_feedback_logger_start(bole_daemon_t *daemon, char *err, size_t errlen);
 /* Writes what is queued and stops the thread; NULL-safe, idempotent. */
 void bole_feedback_logger_stop(bole_daemon_t *daemon);
 
+/* Waits (at most timeout_ms) until every pair queued before the call is
+ * written, so that a read that follows sees them (ExportOutcomes and
+ * FeedbackStats right after a match). 0 when synced, -1 on timeout. */
+int bole_feedback_logger_sync(bole_daemon_t *daemon, int timeout_ms);
+
 /* A new request id ("<start ms hex>-<counter hex>", unique per daemon DB
  * across restarts) in arena memory, or NULL. Thread-safe. */
 char *bole_feedback_request_id(bole_daemon_t *daemon, bole_arena_t *arena);

@@ -39,6 +39,11 @@ while True:
     if not page.more:
         break
 print("exported %d outcome rows" % total)
+# The impressions recorded above are exported at once (the daemon's feature
+# log is written asynchronously, but reads of it wait for its queue).
+if total < len(m.results) or not m.results:
+    raise SystemExit("expected the %d impressions just recorded among the outcomes, got %d rows"
+                     % (len(m.results), total))
 for row in c.feedback_stats().rows:
     print("funnel %s/%s: served %d, impressions %d, clicks %d" % (
         bole.pb.FeedbackSource.Name(row.source), row.weights_version, row.served,
