@@ -202,6 +202,32 @@ int bole_principal_zone_ok(const bole_principal_t *p, const char *zone)
     return 0;
 }
 
+int bole_principal_scoped(const bole_principal_t *p) { return p && p->n_zones > 0; }
+
+int bole_auth_method_zone_scoped_ok(int body_case)
+{
+    switch (body_case) {
+    case BOLE__REQUEST__BODY_EXPORT_OUTCOMES: /* Rows of every zone's pairs. */
+    case BOLE__REQUEST__BODY_FEEDBACK_STATS:  /* Funnels summed over all zones. */
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+const char *bole_principal_zones_text(const bole_principal_t *p, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; p && i < p->n_zones && used < len; i++) {
+        int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", p->zones[i]);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+    return buf;
+}
+
 static int s_read_key(const char *path, char out[41], char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");

@@ -4,7 +4,9 @@
  * optionally the zones it may see. ZeroMQ's ZAP handshake (server.c) asks
  * bole_auth_find_key; each request then carries the key's name as its
  * User-Id, and the server checks the role against the method before any
- * handler runs. Zone scope is checked by handlers (bole_principal_zone_ok).
+ * handler runs. Zone scope is checked by handlers (bole_principal_zone_ok,
+ * and scope.h for records looked up by id); a zone-scoped key is refused
+ * on the events socket and on methods whose answers span every zone.
  *
  * Allow-list format, one key per line (lines starting with '#' are comments;
  * '#' elsewhere is part of a key, as Z85 uses it):
@@ -49,6 +51,22 @@ const char *bole_auth_role_name(int role);
 /* 1 if the principal may see or change records of zone (NULL principal:
  * no authentication configured, everything allowed). */
 int bole_principal_zone_ok(const bole_principal_t *principal, const char *zone);
+
+/* 1 if the principal is limited to some zones. */
+int bole_principal_scoped(const bole_principal_t *principal);
+
+/* 1 if a zone-scoped key may call the method at all: 0 for methods whose
+ * answer spans every zone and cannot be cut to the key's zones (outcome
+ * export, feedback funnels). */
+int bole_auth_method_zone_scoped_ok(int body_case);
+
+/* The key's zones as "a, b" for messages (buf, always terminated). */
+const char *bole_principal_zones_text(const bole_principal_t *principal, char *buf, size_t len);
+
+/* ZAP domains of the two sockets: the events socket refuses zone-scoped
+ * keys, as ZeroMQ PUB cannot filter what each subscriber gets. */
+#define BOLE_ZAP_DOMAIN_REQUESTS "bole"
+#define BOLE_ZAP_DOMAIN_EVENTS   "bole-events"
 
 /*
  * Loads the server key pair from secret_path (40 Z85 characters; the

@@ -10,6 +10,7 @@
  */
 #include "daemon.h"
 #include "handlers.h"
+#include "log.h"
 #include "protocol.h"
 
 #include <stdio.h>
@@ -73,8 +74,13 @@ static const method_t *s_find(int body)
 bole_status_t bole_dispatch(bole_call_t *call)
 {
     const method_t *m = s_find((int)call->request->body_case);
-    if (m && m->fn)
-        return m->fn(call);
+    if (m && m->fn) {
+        bole_status_t st = m->fn(call);
+        /* Zone-scope denials come from handlers; their messages name the key. */
+        if (st == BOLE_PERMISSION_DENIED)
+            log_warn("permission denied: %s", call->err);
+        return st;
+    }
     const char *name = bole_protocol_method_name((int)call->request->body_case);
     snprintf(call->err, call->errlen, "%s is not implemented yet in this build",
              name ? name : "this method");

@@ -132,10 +132,21 @@ static void *s_zap_main(void *arg)
             zmq_z85_encode(key, zmq_msg_data(&part[6]), 32);
             who = bole_auth_find_key(server->auth, key);
         }
+        const char *text = who ? "OK" : "unknown client key";
         if (!who)
             log_warn("connection refused: unknown client key %s", key[0] ? key : "(none)");
+        /* PUB sends every subscriber whatever its prefixes match, so a
+         * zone-scoped key could read other zones' events there: it polls
+         * matches_since instead, which filters per key. */
+        size_t events_len = strlen(BOLE_ZAP_DOMAIN_EVENTS);
+        if (who && bole_principal_scoped(who) && n >= 3 && zmq_msg_size(&part[2]) == events_len &&
+            memcmp(zmq_msg_data(&part[2]), BOLE_ZAP_DOMAIN_EVENTS, events_len) == 0) {
+            log_warn("permission denied: key '%s' is zone-scoped and may not subscribe to the "
+                     "events socket (it polls matches_since)", who->name);
+            text = "zone-scoped keys may not subscribe: poll matches_since";
+            who = NULL;
+        }
         const char *status = who ? "200" : "400";
-        const char *text = who ? "OK" : "unknown client key";
         const char *user = who ? who->name : "";
         zmq_send(sock, "1.0", 3, ZMQ_SNDMORE);
         if (n >= 2)
@@ -185,7 +196,8 @@ static int s_curve_setup(bole_server_t *server, char *public_key, char *secret_k
 }
 
 static void *s_bind(void *zmq, int type, const char *endpoint, long max_message,
-                    const char *secret_key, int insecure, char *err, size_t errlen)
+                    const char *secret_key, const char *zap_domain, int insecure, char *err,
+                    size_t errlen)
 {
     void *sock = zmq_socket(zmq, type);
     if (!sock) {
@@ -194,7 +206,7 @@ static void *s_bind(void *zmq, int type, const char *endpoint, long max_message,
     }
     if (secret_key) {
         int on = 1;
-        zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, "bole", 4);
+        zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, zap_domain, strlen(zap_domain));
         zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &on, sizeof on);
         zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, secret_key, 40);
     } else if (!insecure && !bole_endpoint_is_local(endpoint)) {
@@ -581,6 +593,15 @@ static int s_receive_one(bole_server_t *server)
             s_reject_method(server, job, BOLE_PERMISSION_DENIED, err);
             return 0;
         }
+        if (bole_principal_scoped(job->principal) &&
+            !bole_auth_method_zone_scoped_ok(job->slot)) {
+            snprintf(err, sizeof err, "key '%s' is zone-scoped and may not call %s (its "
+                     "answer spans every zone)", job->principal->name,
+                     method ? method : "this method");
+            log_warn("permission denied: %s", err);
+            s_reject_method(server, job, BOLE_PERMISSION_DENIED, err);
+            return 0;
+        }
     }
     server->in_flight++;
     if (bole_method_kind(job->slot) == BOLE_METHOD_WRITE)
@@ -657,11 +678,11 @@ bole_server_t *bole_server_new(bole_daemon_t *daemon, char *err, size_t errlen)
     }
     server->router = s_bind(server->zmq, ZMQ_ROUTER, daemon->config.listen,
                             daemon->config.max_message_size, curve,
-                            (int)daemon->config.insecure, err, errlen);
+                            BOLE_ZAP_DOMAIN_REQUESTS, (int)daemon->config.insecure, err, errlen);
     if (!server->router)
         goto fail;
     server->pub = s_bind(server->zmq, ZMQ_PUB, daemon->config.events, 0, curve,
-                         (int)daemon->config.insecure, err, errlen);
+                         BOLE_ZAP_DOMAIN_EVENTS, (int)daemon->config.insecure, err, errlen);
     if (!server->pub)
         goto fail;
     daemon->publish = s_publish;
