@@ -22,6 +22,7 @@
 #include "catalog.h"
 #include "index.h"
 #include "rank.h"
+#include "scope.h"
 #include "validate.h"
 #include "weights.h"
 
@@ -58,7 +59,11 @@ static bole_status_t s_load_event(bole_call_t *call, const char *id, bole_store_
     bole_status_t st = bole_validate_id(id, "event_id", call->err, call->errlen);
     if (st != BOLE_OK)
         return st;
-    return bole_store_event_get(call->store, id, ev, call->err, call->errlen);
+    st = bole_store_event_get(call->store, id, ev, call->err, call->errlen);
+    /* An event belongs to its zone: scoped keys reach their zones' events only. */
+    if (st == BOLE_OK && (st = bole_scope_zone(call, ev->zone, "event", id)) != BOLE_OK)
+        bole_store_event_free(ev);
+    return st;
 }
 
 /* ---- create_event --------------------------------------------------------- */
@@ -72,6 +77,8 @@ bole_status_t bole_handle_create_event(bole_call_t *call)
     }
     bole_status_t st = bole_validate_id(e->external_id, "event.external_id", call->err,
                                         call->errlen);
+    if (st == BOLE_OK)
+        st = bole_scope_zone(call, e->zone, "event", e->external_id);
     if (st != BOLE_OK)
         return st;
     size_t name_len = e->name ? strlen(e->name) : 0;
@@ -306,6 +313,47 @@ static bole_status_t s_register_by_filter(bole_call_t *call, const bole_store_ev
     return BOLE_OK;
 }
 
+/* Zone scope of a registration: listed talents and booths must be of the
+ * key's zones, and filters may only name them (an empty one means the
+ * key's zones): *r then points to a scoped copy (arena). */
+static bole_status_t s_scope_registration(bole_call_t *call,
+                                          const Bole__RegisterForEventRequest **r)
+{
+    const Bole__RegisterForEventRequest *q = *r;
+    if (!bole_principal_scoped(call->principal))
+        return BOLE_OK;
+    bole_status_t st = BOLE_OK;
+    for (size_t i = 0; i < q->n_talent_ids && st == BOLE_OK; i++)
+        st = bole_scope_talent(call, q->talent_ids[i]);
+    for (size_t i = 0; i < q->n_booths && st == BOLE_OK; i++)
+        st = q->booths[i] ? bole_scope_need(call, q->booths[i]->need_id) : BOLE_OK;
+    if (st != BOLE_OK || !q->by_filter)
+        return st;
+    Bole__RegisterForEventRequest *copy = ARENA_NEW(call->arena, Bole__RegisterForEventRequest);
+    Bole__MatchFilter *tf = ARENA_NEW(call->arena, Bole__MatchFilter);
+    Bole__MatchFilter *nf = ARENA_NEW(call->arena, Bole__MatchFilter);
+    if (!copy || !tf || !nf)
+        return s_oom(call);
+    *copy = *q;
+    if (q->talent_filter)
+        *tf = *q->talent_filter;
+    else
+        bole__match_filter__init(tf);
+    if (q->need_filter)
+        *nf = *q->need_filter;
+    else
+        bole__match_filter__init(nf);
+    st = bole_scope_zone_filter(call, tf->zones, tf->n_zones, "talent_filter.zones", &tf->zones,
+                                &tf->n_zones);
+    if (st == BOLE_OK)
+        st = bole_scope_zone_filter(call, nf->zones, nf->n_zones, "need_filter.zones",
+                                    &nf->zones, &nf->n_zones);
+    copy->talent_filter = tf;
+    copy->need_filter = nf;
+    *r = copy;
+    return st;
+}
+
 bole_status_t bole_handle_register_for_event(bole_call_t *call)
 {
     const Bole__RegisterForEventRequest *r = call->request->register_for_event;
@@ -320,6 +368,9 @@ bole_status_t bole_handle_register_for_event(bole_call_t *call)
         st = BOLE_INVALID_ARGUMENT;
         goto out;
     }
+    st = s_scope_registration(call, &r);
+    if (st != BOLE_OK)
+        goto out;
     /* Check every explicit item before writing any (the savepoint would undo
      * partial writes anyway; checking first gives the clearer message). */
     int64_t now = bole_now_ms();

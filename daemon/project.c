@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scope.h"
 #include "team.h"
 #include "validate.h"
 
@@ -170,6 +171,8 @@ bole_status_t bole_handle_put_project(bole_call_t *call)
     if (!needs || !results)
         return BOLE_INTERNAL;
     bole_status_t st = s_validate(call, p, needs);
+    if (st == BOLE_OK)
+        st = bole_scope_zone(call, p->zone, "project", p->external_id);
     for (size_t i = 0; st == BOLE_OK && i < p->n_roles; i++)
         st = s_check_role_owner(call, p->external_id, p->roles[i]->role_id, i);
     if (st != BOLE_OK)
@@ -181,7 +184,8 @@ bole_status_t bole_handle_put_project(bole_call_t *call)
     st = s_load(call, p->external_id, &old, &row);
     if (st != BOLE_OK && st != BOLE_NOT_FOUND)
         return st;
-    st = BOLE_OK;
+    /* Replacing a project moves it: its old zone must be the key's too. */
+    st = old ? bole_scope_zone(call, old->zone, "project", old->external_id) : BOLE_OK;
     for (size_t i = 0; old && st == BOLE_OK && i < old->n_roles; i++) {
         int kept = 0;
         for (size_t j = 0; j < p->n_roles && !kept; j++)
@@ -239,6 +243,8 @@ bole_status_t bole_handle_get_project(bole_call_t *call)
     Bole__Project *p = NULL;
     int64_t row = 0;
     st = s_load(call, id, &p, &row);
+    if (st == BOLE_OK && (st = bole_scope_zone(call, p->zone, "project", id)) != BOLE_OK)
+        bole__project__free_unpacked(p, NULL);
     if (st != BOLE_OK)
         return st;
     /* Freed after the reply is packed. */
@@ -261,6 +267,8 @@ bole_status_t bole_handle_delete_project(bole_call_t *call)
     Bole__Project *p = NULL;
     int64_t row = 0;
     st = s_load(call, id, &p, &row);
+    if (st == BOLE_OK && (st = bole_scope_zone(call, p->zone, "project", id)) != BOLE_OK)
+        bole__project__free_unpacked(p, NULL);
     if (st != BOLE_OK)
         return st;
     bole_store_put_result_t out;

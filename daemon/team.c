@@ -26,6 +26,7 @@
 #include "index.h"
 #include "profile.h"
 #include "rank.h"
+#include "scope.h"
 #include "team.h"
 #include "teamform.h"
 #include "validate.h"
@@ -623,7 +624,8 @@ static bole_status_t s_form(bole_call_t *call, Bole__Project *p, const Bole__For
         proto.excluded = excl;
         proto.n_excluded = ne;
     }
-    if (c && c->same_zone) {
+    /* A zone-scoped key's teams stay in the project's zone, one of its own. */
+    if ((c && c->same_zone) || bole_principal_scoped(call->principal)) {
         if (!p->zone || !*p->zone) {
             snprintf(call->err, call->errlen,
                      "constraints.same_zone: project '%s' has no zone", p->external_id);
@@ -729,6 +731,8 @@ bole_status_t bole_handle_form_team(bole_call_t *call)
         return st;
     Bole__Project *p = NULL;
     st = s_load_project(call, r->project_id, &p);
+    if (st == BOLE_OK)
+        st = bole_scope_zone(call, p->zone, "project", r->project_id);
     if (st != BOLE_OK)
         return st;
     Bole__FormTeamResponse *resp = ARENA_NEW(call->arena, Bole__FormTeamResponse);
@@ -807,6 +811,10 @@ static int s_fit_project(void *ctx, const char *external_id, const void *blob, s
     Bole__Project *p = bole__project__unpack(NULL, len, blob);
     if (!p)
         return 0; /* An undecodable row is skipped, not fatal for a read. */
+    if (!bole_principal_zone_ok(f->call->principal, p->zone)) {
+        bole__project__free_unpacked(p, NULL); /* Another zone's: not offered. */
+        return 0;
+    }
     double score = 0.0;
     bole_arena_t *a = f->call->arena;
     /* Scoring builds arena data per project; it is small and freed with the
@@ -872,6 +880,8 @@ bole_status_t bole_handle_team_for_projects(bole_call_t *call)
                          i, r->talent_ids[i], j);
                 return BOLE_INVALID_ARGUMENT;
             }
+        if ((st = bole_scope_talent(call, r->talent_ids[i])) != BOLE_OK)
+            return st;
     }
     int64_t *ids = bole_arena_array(call->arena, r->n_talent_ids, sizeof *ids);
     Bole__TeamForProjectsResponse *resp = ARENA_NEW(call->arena, Bole__TeamForProjectsResponse);
@@ -1044,6 +1054,16 @@ bole_status_t bole_handle_update_team(bole_call_t *call)
     if (!old) {
         snprintf(call->err, call->errlen, "stored team '%s' cannot be decoded", r->team_id);
         return BOLE_INTERNAL;
+    }
+    if (bole_principal_scoped(call->principal)) {
+        /* A team belongs to its project's zone. */
+        Bole__Project *p = NULL;
+        st = s_load_project(call, old->project_id, &p);
+        if (st != BOLE_OK && st != BOLE_NOT_FOUND)
+            return st;
+        st = bole_scope_zone(call, p ? p->zone : "", "team", r->team_id);
+        if (st != BOLE_OK)
+            return st;
     }
     if (state == BOLE__TEAM_ACTION__TEAM_DISSOLVED ||
         (r->action == BOLE__TEAM_ACTION__TEAM_ACCEPTED &&
