@@ -24,6 +24,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "rank.h"
+#include "scope.h"
 #include "validate.h"
 
 #define QUEUE_CAP      8192
@@ -297,7 +298,10 @@ static bole_status_t s_check_event(bole_call_t *call, const char *request_id,
         snprintf(call->err, call->errlen, "%s.at: must not be negative", what);
         return BOLE_INVALID_ARGUMENT;
     }
-    return BOLE_OK;
+    /* Outcomes of a pair belong to both sides' zones. */
+    if ((st = bole_scope_talent(call, talent_id)) != BOLE_OK)
+        return st;
+    return bole_scope_need(call, need_id);
 }
 
 static bole_status_t s_store_event(bole_call_t *call, const char *request_id,

@@ -30,6 +30,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "queue.h"
+#include "scope.h"
 #include "weights.h"
 
 #define CHUNK           64          /* changes per transaction */
@@ -823,6 +824,7 @@ typedef struct {
     size_t n, limit;
     int more;
     int bad;
+    uint64_t scanned;           /* Highest seq returned or hidden by zone scope. */
 } since_t;
 
 static int s_since_one(void *ctx, uint64_t seq, const char *topic, const void *blob, size_t len)
@@ -838,6 +840,9 @@ static int s_since_one(void *ctx, uint64_t seq, const char *topic, const void *b
         s->bad = 1;
         return 1;
     }
+    s->scanned = seq;
+    if (!bole_scope_event_visible(s->call, ev))
+        return 0; /* Another zone's pair: skipped, and last_seq moves past it. */
     ev->seq = seq;
     ev->topic = t;
     s->events[s->n++] = ev;
@@ -878,7 +883,7 @@ bole_status_t bole_handle_matches_since(bole_call_t *call)
     bole__matches_since_response__init(resp);
     resp->events = s.events;
     resp->n_events = s.n;
-    resp->last_seq = s.n ? s.events[s.n - 1]->seq : r->since_seq;
+    resp->last_seq = s.scanned > r->since_seq ? s.scanned : r->since_seq;
     resp->more = s.more;
     call->response->body_case = BOLE__RESPONSE__BODY_MATCHES_SINCE;
     call->response->matches_since = resp;

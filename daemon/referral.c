@@ -28,6 +28,7 @@
 #include "catalog.h"
 #include "ledger.h"
 #include "log.h"
+#include "scope.h"
 #include "validate.h"
 
 #define MAX_NOTE_BYTES 2000
@@ -235,6 +236,54 @@ static bole_status_t s_award(bole_call_t *call, const bole_award_rules_t *rules,
 
 /* ---- refer ------------------------------------------------------------------- */
 
+/* ---- zone scope -------------------------------------------------------------- */
+
+static int s_zone_row(void *ctx, const bole_store_referrer_row_t *row)
+{
+    snprintf(ctx, 256, "%s", row->zone ? row->zone : "");
+    return 0;
+}
+
+/* A referral belongs to its talent's zone; once the talent is gone (or
+ * before it is known), to the referrer's home zone. */
+static bole_status_t s_scope_referral(bole_call_t *call, const bole_store_referral_t *r,
+                                      const char *shown_id)
+{
+    if (!bole_principal_scoped(call->principal))
+        return BOLE_OK;
+    char zone[256];
+    if (!bole_scope_talent_zone(call->daemon, r->talent_id, zone, sizeof zone))
+        snprintf(zone, sizeof zone, "%s", r->referrer_zone ? r->referrer_zone : "");
+    return bole_scope_zone(call, zone, "referral", shown_id);
+}
+
+/* Refer through a scoped key: the talent (if known), the need (if given and
+ * known), the referrer's given home zone and, for a known referrer, its
+ * stored one (a referral rewrites it) must all be of the key's zones. */
+static bole_status_t s_scope_refer(bole_call_t *call, const Bole__ReferRequest *q)
+{
+    if (!bole_principal_scoped(call->principal))
+        return BOLE_OK;
+    bole_status_t st = bole_scope_talent(call, q->talent_id);
+    if (st == BOLE_OK && q->need_id[0])
+        st = bole_scope_need(call, q->need_id);
+    if (st == BOLE_OK)
+        st = bole_scope_zone(call, q->referrer->zone, "referrer", q->referrer->id);
+    char stored[256] = "";
+    if (st == BOLE_OK) {
+        char why[256];
+        bole_status_t got = bole_store_referrer_get(call->store, q->referrer->id, s_zone_row,
+                                                    stored, why, sizeof why);
+        if (got == BOLE_OK)
+            st = bole_scope_zone(call, stored, "referrer", q->referrer->id);
+        else if (got != BOLE_NOT_FOUND) {
+            snprintf(call->err, call->errlen, "%s", why);
+            st = got;
+        }
+    }
+    return st;
+}
+
 bole_status_t bole_handle_refer(bole_call_t *call)
 {
     const Bole__ReferRequest *q = call->request->refer;
@@ -261,7 +310,8 @@ bole_status_t bole_handle_refer(bole_call_t *call)
     if ((st = s_check_text(call, q->note, MAX_NOTE_BYTES, "refer.note")) ||
         (st = s_check_text(call, who->name, BOLE_MAX_NAME_BYTES, "refer.referrer.name")) ||
         (st = s_check_text(call, who->zone, BOLE_MAX_NAME_BYTES, "refer.referrer.zone")) ||
-        (st = s_check_text(call, token, BOLE_MAX_ID_BYTES, "client_token")))
+        (st = s_check_text(call, token, BOLE_MAX_ID_BYTES, "client_token")) ||
+        (st = s_scope_refer(call, q)))
         return st;
     if (token && token[0]) {
         int64_t id;
@@ -391,6 +441,10 @@ bole_status_t bole_handle_advance_referral(bole_call_t *call)
     st = bole_store_referral_get(call->store, id, &r, call->err, call->errlen);
     if (st != BOLE_OK)
         return st;
+    if ((st = s_scope_referral(call, &r, q->referral_id)) != BOLE_OK) {
+        bole_store_referral_free(&r);
+        return st;
+    }
     int64_t at = q->at ? q->at : bole_now_ms();
     int to = (int)q->stage;
     int64_t probation_ms = (int64_t)bole_award_probation_days(rules) * 86400000;
@@ -460,6 +514,16 @@ bole_status_t bole_handle_get_referral(bole_call_t *call)
                  text);
         return BOLE_INVALID_ARGUMENT;
     }
+    if (bole_principal_scoped(call->principal)) {
+        bole_store_referral_t r;
+        bole_status_t st = bole_store_referral_get(call->store, id, &r, call->err, call->errlen);
+        if (st != BOLE_OK)
+            return st;
+        st = s_scope_referral(call, &r, text);
+        bole_store_referral_free(&r);
+        if (st != BOLE_OK)
+            return st;
+    }
     return s_answer(call, id, 0);
 }
 
@@ -506,6 +570,19 @@ bole_status_t bole_handle_leaderboard(bole_call_t *call)
         snprintf(call->err, call->errlen, "leaderboard.period: expected '', 'YYYY', 'YYYY-Qn' "
                  "or 'YYYY-MM', got '%s'", q->period);
         return BOLE_INVALID_ARGUMENT;
+    }
+    /* A scoped key names one of its zones: referrers are ranked by home zone. */
+    if (bole_principal_scoped(call->principal)) {
+        if (!q->zone[0]) {
+            char mine[512];
+            snprintf(call->err, call->errlen, "leaderboard.zone: key '%s' must name one of its "
+                     "zones (%s)", call->principal->name,
+                     bole_principal_zones_text(call->principal, mine, sizeof mine));
+            return BOLE_PERMISSION_DENIED;
+        }
+        bole_status_t st = bole_scope_zone(call, q->zone, "leaderboard", q->zone);
+        if (st != BOLE_OK)
+            return st;
     }
     uint32_t limit = q->limit ? q->limit : DEFAULT_LEADERBOARD;
     if (limit > MAX_LEADERBOARD) {
@@ -594,6 +671,9 @@ bole_status_t bole_handle_referrer_statement(bole_call_t *call)
     }
     statement_t s = {.arena = call->arena};
     st = bole_store_referrer_get(call->store, q->referrer_id, s_who, &s, call->err, call->errlen);
+    /* A statement belongs to the referrer's home zone. */
+    if (st == BOLE_OK)
+        st = bole_scope_zone(call, s.who ? s.who->zone : "", "referrer", q->referrer_id);
     if (st == BOLE_OK)
         st = bole_store_award_list(call->store, q->referrer_id, from, to, s_item, &s, call->err,
                                    call->errlen);

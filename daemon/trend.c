@@ -17,6 +17,7 @@
 #include "catalog.h"
 #include "handlers.h"
 #include "log.h"
+#include "scope.h"
 
 #define MS_PER_DAY 86400000LL
 
@@ -1155,8 +1156,21 @@ bole_status_t bole_handle_trends(bole_call_t *call)
     bole_trend_query_t q;
     bole_status_t st = bole_trend_query_parse(req, bole_now_ms(), call->arena, &q, call->err,
                                               call->errlen);
+    /* A zone-scoped key: only its zones, all of them when none are asked. */
+    Bole__TrendsRequest scoped;
+    char **zones = NULL;
+    size_t n_zones = 0;
+    if (st == BOLE_OK)
+        st = bole_scope_zone_filter(call, req->zones, req->n_zones, "trends.zones", &zones,
+                                    &n_zones);
     if (st != BOLE_OK)
         return st;
+    if (zones != req->zones) {
+        scoped = *req;
+        scoped.zones = zones;
+        scoped.n_zones = n_zones;
+        req = &scoped;
+    }
     if (!d->trend) {
         snprintf(call->err, call->errlen, "trends are not available (see the start-up log)");
         return BOLE_UNAVAILABLE;
