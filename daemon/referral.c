@@ -234,13 +234,16 @@ static bole_status_t s_award(bole_call_t *call, const bole_award_rules_t *rules,
     return BOLE_OK;
 }
 
-/* ---- refer ------------------------------------------------------------------- */
-
 /* ---- zone scope -------------------------------------------------------------- */
+
+typedef struct {
+    char zone[256];
+} zone_buf_t;
 
 static int s_zone_row(void *ctx, const bole_store_referrer_row_t *row)
 {
-    snprintf(ctx, 256, "%s", row->zone ? row->zone : "");
+    zone_buf_t *z = ctx;
+    snprintf(z->zone, sizeof z->zone, "%s", row->zone ? row->zone : "");
     return 0;
 }
 
@@ -269,13 +272,13 @@ static bole_status_t s_scope_refer(bole_call_t *call, const Bole__ReferRequest *
         st = bole_scope_need(call, q->need_id);
     if (st == BOLE_OK)
         st = bole_scope_zone(call, q->referrer->zone, "referrer", q->referrer->id);
-    char stored[256] = "";
+    zone_buf_t stored = {""};
     if (st == BOLE_OK) {
         char why[256];
         bole_status_t got = bole_store_referrer_get(call->store, q->referrer->id, s_zone_row,
-                                                    stored, why, sizeof why);
+                                                    &stored, why, sizeof why);
         if (got == BOLE_OK)
-            st = bole_scope_zone(call, stored, "referrer", q->referrer->id);
+            st = bole_scope_zone(call, stored.zone, "referrer", q->referrer->id);
         else if (got != BOLE_NOT_FOUND) {
             snprintf(call->err, call->errlen, "%s", why);
             st = got;
@@ -283,6 +286,8 @@ static bole_status_t s_scope_refer(bole_call_t *call, const Bole__ReferRequest *
     }
     return st;
 }
+
+/* ---- refer ------------------------------------------------------------------- */
 
 bole_status_t bole_handle_refer(bole_call_t *call)
 {
