@@ -140,7 +140,6 @@ static void s_apply(bole_daemon_t *d, void *arg)
     char err[256];
     bole_catalog_write_lock(d->catalog);
     for (size_t i = 0; i < a->n; i++) {
-        bole_trend_note(d, a->ops->entity, a->ids[i], a->deleted ? NULL : a->records[i]);
         if (a->deleted) {
             if (a->ops->entity == BOLE_ENTITY_TALENT)
                 bole_catalog_remove_talent(d->catalog, a->ids[i]);
@@ -288,8 +287,10 @@ static bole_status_t s_put_many(bole_call_t *call, const entity_ops_t *ops, void
             .dim = (size_t)dim,
         };
         bole_store_put_result_t put;
-        bole_status_t st = bole_store_put(call->store, ops->entity, &rec, &put, call->err,
-                                          call->errlen);
+        /* Trend deltas, in this transaction (before the row: reads the old one). */
+        bole_status_t st = bole_trend_put(call, ops->entity, rec.external_id, items[i], at);
+        if (st == BOLE_OK)
+            st = bole_store_put(call->store, ops->entity, &rec, &put, call->err, call->errlen);
         if (st != BOLE_OK) {
             s_cancel(d, apply);
             return st;
@@ -505,6 +506,9 @@ static bole_status_t s_delete(bole_call_t *call, const entity_ops_t *ops, const 
             return st;
     }
     bole_store_put_result_t out;
+    st = bole_trend_delete(call, ops->entity, id); /* Trend deltas, in this transaction. */
+    if (st != BOLE_OK)
+        return st;
     st = bole_store_delete(call->store, ops->entity, id, bole_now_ms(), &out, call->err,
                            call->errlen);
     if (st != BOLE_OK)
@@ -597,8 +601,10 @@ bole_status_t bole_profiles_put_needs(bole_call_t *call, Bole__Need **needs, siz
 bole_status_t bole_profiles_delete_need(bole_call_t *call, const char *external_id)
 {
     bole_store_put_result_t out;
-    bole_status_t st = bole_store_delete(call->store, BOLE_ENTITY_NEED, external_id,
-                                         bole_now_ms(), &out, call->err, call->errlen);
+    bole_status_t st = bole_trend_delete(call, BOLE_ENTITY_NEED, external_id);
+    if (st == BOLE_OK)
+        st = bole_store_delete(call->store, BOLE_ENTITY_NEED, external_id, bole_now_ms(), &out,
+                               call->err, call->errlen);
     if (st != BOLE_OK)
         return st;
     apply_t *apply = s_apply_new(call, &s_need_ops, 1, 1);

@@ -234,8 +234,9 @@ typedef struct {
 } bole_store_trend_delta_t;
 typedef int (*bole_store_trend_fn)(void *ctx, const bole_store_trend_delta_t *delta);
 
-/* Appends deltas in one transaction of its own. */
-bole_status_t bole_store_trend_append(bole_store_t *store, size_t n,
+/* Inserts deltas in the caller's transaction (the writer's: they commit or
+ * roll back with the profile write they belong to). */
+bole_status_t bole_store_trend_insert(bole_store_t *store, size_t n,
                                       const bole_store_trend_delta_t *deltas, char *err,
                                       size_t errlen);
 /* Calls fn for every stored delta of dimension, in time order; dimension 0:
@@ -252,14 +253,17 @@ bole_status_t bole_store_trend_scan(bole_store_t *store, int dimension, bole_sto
 bole_status_t bole_store_trend_reconcile(bole_store_t *store, int64_t now, size_t n,
                                          const bole_store_trend_delta_t *expected,
                                          size_t *added /* OUT */, char *err, size_t errlen);
-/* Clean-shutdown marker (meta 'trend_clean_seq'): set_clean records that
- * every delta up to change-log seq is stored (written at a clean close);
- * take_clean reads it into *seq (0 if absent) and deletes it, so that only
- * the start right after a clean close can skip the reconciliation. */
-bole_status_t bole_store_trend_set_clean(bole_store_t *store, uint64_t seq, char *err,
-                                         size_t errlen);
+/* The previous scheme's clean-shutdown marker (meta 'trend_clean_seq' = the
+ * change-log seq up to which every delta was stored): take_clean reads it
+ * into *seq (0 if absent) and deletes it. Used once, by the repair of a
+ * store written by that scheme. */
 bole_status_t bole_store_trend_take_clean(bole_store_t *store, uint64_t *seq /* OUT */,
                                           char *err, size_t errlen);
+/* meta 'trend_in_txn': present once deltas are written in the writes' own
+ * transactions (so no start-up repair is needed). set 0: reads it into
+ * *on; set 1: records it (and *on = 1). */
+bole_status_t bole_store_trend_in_txn(bole_store_t *store, int set, int *on /* OUT */,
+                                      char *err, size_t errlen);
 
 /* ---- projects and teams (store_project.c, issue 5) ------------------------ */
 

@@ -1,7 +1,8 @@
 /*
- * store_trend.c - the SQLite side of trends: the trend_delta table (append,
- * scan in time order, and the start-up reconciliation that repairs deltas a
- * crash lost between a commit and their own write). See docs/TRENDS.md.
+ * store_trend.c - the SQLite side of trends: the trend_delta table (insert
+ * in the writer's transaction, scan in time order, and the one-time repair
+ * of a store written by the previous after-commit scheme). See
+ * docs/TRENDS.md.
  */
 #include <stdio.h>
 #include <string.h>
@@ -38,21 +39,11 @@ static bole_status_t s_insert_all(bole_store_t *store, const char *table, size_t
     return BOLE_OK;
 }
 
-bole_status_t bole_store_trend_append(bole_store_t *store, size_t n,
+bole_status_t bole_store_trend_insert(bole_store_t *store, size_t n,
                                       const bole_store_trend_delta_t *deltas, char *err,
                                       size_t errlen)
 {
-    if (n == 0)
-        return BOLE_OK;
-    bole_status_t st = bole_store_exec(store->db, "BEGIN IMMEDIATE", err, errlen);
-    if (st != BOLE_OK)
-        return st;
-    st = s_insert_all(store, "trend_delta", n, deltas, err, errlen);
-    if (st == BOLE_OK)
-        st = bole_store_exec(store->db, "COMMIT", err, errlen);
-    if (st != BOLE_OK)
-        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
-    return st;
+    return n ? s_insert_all(store, "trend_delta", n, deltas, err, errlen) : BOLE_OK;
 }
 
 bole_status_t bole_store_trend_scan(bole_store_t *store, int dimension, bole_store_trend_fn fn,
@@ -128,16 +119,6 @@ bole_status_t bole_store_trend_reconcile(bole_store_t *store, int64_t now, size_
     return st;
 }
 
-bole_status_t bole_store_trend_set_clean(bole_store_t *store, uint64_t seq, char *err,
-                                         size_t errlen)
-{
-    char sql[128];
-    snprintf(sql, sizeof sql,
-             "INSERT OR REPLACE INTO meta(key, value) VALUES ('trend_clean_seq', '%llu')",
-             (unsigned long long)seq);
-    return bole_store_exec(store->db, sql, err, errlen);
-}
-
 bole_status_t bole_store_trend_take_clean(bole_store_t *store, uint64_t *seq, char *err,
                                           size_t errlen)
 {
@@ -156,5 +137,23 @@ bole_status_t bole_store_trend_take_clean(bole_store_t *store, uint64_t *seq, ch
             return st;
         *seq = (uint64_t)v;
     }
+    return BOLE_OK;
+}
+
+bole_status_t bole_store_trend_in_txn(bole_store_t *store, int set, int *on, char *err,
+                                      size_t errlen)
+{
+    if (set) {
+        *on = 1;
+        return bole_store_exec(store->db,
+                               "INSERT OR REPLACE INTO meta(key, value) VALUES ('trend_in_txn', '1')",
+                               err, errlen);
+    }
+    long long v = 0;
+    int rc = bole_store_query_int(store->db,
+                                  "SELECT count(*) FROM meta WHERE key = 'trend_in_txn'", &v);
+    if (rc != SQLITE_OK)
+        return bole_store_fail(store->db, rc, "trend marker", err, errlen);
+    *on = v > 0;
     return BOLE_OK;
 }

@@ -17,6 +17,7 @@
 #include "catalog.h"
 #include "handlers.h"
 #include "log.h"
+#include "profile_build.h"
 #include "scope.h"
 
 #define MS_PER_DAY 86400000LL
@@ -304,24 +305,15 @@ typedef struct {
     size_t cap, count;
 } keymap_t;
 
-typedef struct {
-    bole_store_trend_delta_t d; /* Strings owned. */
-} pending_t;
-
 struct bole_trend {
     pthread_rwlock_t lock;      /* Guards dims. */
     keymap_t dims[BOLE_TREND_DIMS];
-    /* Daemon side (unused by a plain table). */
-    bole_daemon_t *daemon;
-    bole_store_t *store;        /* Own connection for delta writes. */
-    pthread_mutex_t flush_lock; /* Held while deltas move from queue to store. */
-    pthread_mutex_t pending_lock;
+    /* Daemon side (unused by a plain table): the trend event thread. */
+    pthread_mutex_t thread_lock;
     pthread_cond_t wake;
-    pending_t *pending;         /* Deltas not yet stored. */
-    size_t n_pending, cap_pending;
     pthread_t thread;
     int thread_started;
-    int stop;                   /* Under pending_lock. */
+    int stop;                   /* Under thread_lock. */
     long event_seconds;
 };
 
@@ -395,17 +387,9 @@ bole_trend_t *bole_trend_new(void)
     if (!t)
         return NULL;
     pthread_rwlock_init(&t->lock, NULL);
-    pthread_mutex_init(&t->pending_lock, NULL);
-    pthread_mutex_init(&t->flush_lock, NULL);
+    pthread_mutex_init(&t->thread_lock, NULL);
     pthread_cond_init(&t->wake, NULL);
     return t;
-}
-
-static void s_pending_free(bole_store_trend_delta_t *d)
-{
-    free((char *)d->key);
-    free((char *)d->zone);
-    free((char *)d->industries);
 }
 
 void bole_trend_destroy(bole_trend_t **tp)
@@ -424,13 +408,8 @@ void bole_trend_destroy(bole_trend_t **tp)
         }
         free(t->dims[d].slots);
     }
-    for (size_t i = 0; i < t->n_pending; i++)
-        s_pending_free(&t->pending[i].d);
-    free(t->pending);
-    bole_store_close(&t->store);
     pthread_rwlock_destroy(&t->lock);
-    pthread_mutex_destroy(&t->pending_lock);
-    pthread_mutex_destroy(&t->flush_lock);
+    pthread_mutex_destroy(&t->thread_lock);
     pthread_cond_destroy(&t->wake);
     free(t);
     *tp = NULL;
@@ -779,113 +758,178 @@ done:
 
 /* ---- the daemon's side ---------------------------------------------------- */
 
-/* Queues an owned copy of d for the store. Caller holds pending_lock. */
-static int s_queue_locked(bole_trend_t *t, const bole_store_trend_delta_t *d)
+/* The deltas of one change, in the call's arena (alive until the deferred
+ * actions have run). */
+typedef struct {
+    bole_arena_t *arena;
+    bole_store_trend_delta_t *v;
+    size_t n, cap;
+} change_t;
+
+static int s_change_add(void *ctx, const bole_store_trend_delta_t *d)
 {
-    if (t->n_pending == t->cap_pending) {
-        size_t cap = t->cap_pending ? t->cap_pending * 2 : 256;
-        pending_t *p = realloc(t->pending, cap * sizeof *p);
-        if (!p)
+    change_t *c = ctx;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 32;
+        bole_store_trend_delta_t *v = bole_arena_array(c->arena, cap, sizeof *v);
+        if (!v)
             return -1;
-        t->pending = p;
-        t->cap_pending = cap;
+        if (c->n)
+            memcpy(v, c->v, c->n * sizeof *v);
+        c->v = v;
+        c->cap = cap;
     }
-    bole_store_trend_delta_t c = *d;
-    c.key = strdup(d->key);
-    c.zone = strdup(d->zone ? d->zone : "");
-    c.industries = strdup(d->industries ? d->industries : ",");
-    if (!c.key || !c.zone || !c.industries) {
-        s_pending_free(&c);
+    bole_store_trend_delta_t x = *d;
+    x.key = bole_arena_strdup(c->arena, d->key);
+    x.zone = bole_arena_strdup(c->arena, d->zone ? d->zone : "");
+    x.industries = bole_arena_strdup(c->arena, d->industries ? d->industries : ",");
+    if (!x.key || !x.zone || !x.industries)
         return -1;
-    }
-    t->pending[t->n_pending++].d = c;
+    c->v[c->n++] = x;
     return 0;
 }
 
-/* Delta sink of the writer hook: the table (write-locked) and the queue. */
-static int s_live_delta(void *ctx, const bole_store_trend_delta_t *d)
+/* Deferred action: the batch committed, the deltas are stored; fold them
+ * into memory (order does not matter: deltas add up). */
+static void s_fold(bole_daemon_t *d, void *arg)
 {
-    bole_trend_t *t = ctx;
-    if (s_add_locked(t, d) != 0 || s_queue_locked(t, d) != 0)
-        log_error("trend: out of memory recording a delta of '%s' (the next start repairs it)",
-                  d->key);
-    return 0;
-}
-
-void bole_trend_note(bole_daemon_t *d, bole_entity_t entity, int64_t id, const void *record)
-{
+    const change_t *c = arg;
     bole_trend_t *t = d->trend;
     if (!t)
         return;
-    bole_intern_t *names = bole_catalog_names(d->catalog);
-    int64_t now = bole_now_ms();
     pthread_rwlock_wrlock(&t->lock);
-    pthread_mutex_lock(&t->pending_lock);
-    if (entity == BOLE_ENTITY_TALENT) {
-        const bole_talent_rec_t *old = bole_catalog_talent(d->catalog, id);
-        const bole_talent_rec_t *rec = record;
-        int64_t at = rec && rec->updated_at > 0 ? rec->updated_at : now;
-        if (old && old->updated_at > at)
-            at = old->updated_at;
-        bole_trend_talent_change(names, old, rec, at, s_live_delta, t);
-    } else if (entity == BOLE_ENTITY_NEED) {
-        const bole_need_rec_t *old = bole_catalog_need(d->catalog, id);
-        const bole_need_rec_t *rec = record;
-        int64_t at = rec && rec->updated_at > 0 ? rec->updated_at : now;
-        if (old && old->updated_at > at)
-            at = old->updated_at;
-        bole_trend_need_change(names, old, rec, at, s_live_delta, t);
-    }
-    pthread_cond_signal(&t->wake);
-    pthread_mutex_unlock(&t->pending_lock);
+    for (size_t i = 0; i < c->n; i++)
+        if (s_add_locked(t, &c->v[i]) != 0)
+            log_error("trend: out of memory folding a delta of '%s' (it is stored: the next "
+                      "start loads it)", c->v[i].key);
     pthread_rwlock_unlock(&t->lock);
 }
 
-/* Writes queued deltas; on failure they go back to the queue. */
-static void s_flush_locked(bole_trend_t *t);
-static void s_flush(bole_trend_t *t)
+static void s_rec_free(bole_entity_t entity, void *rec)
 {
-    pthread_mutex_lock(&t->flush_lock);
-    s_flush_locked(t);
-    pthread_mutex_unlock(&t->flush_lock);
+    if (!rec)
+        return;
+    if (entity == BOLE_ENTITY_TALENT)
+        bole_talent_rec_free(rec);
+    else
+        bole_need_rec_free(rec);
 }
 
-static void s_flush_locked(bole_trend_t *t)
+/* The record as this transaction sees it before the change (NULL if none),
+ * built like the catalog builds it at start-up (state.c). Read from the
+ * writer's connection rather than the catalog: the catalog is only updated
+ * after the batch commits, so an earlier write of the same record in the
+ * same batch (another request, or the same bulk request) is only visible
+ * here. */
+static bole_status_t s_old(bole_call_t *call, bole_entity_t entity, const char *external_id,
+                           void **old /* OUT */)
 {
-    pthread_mutex_lock(&t->pending_lock);
-    pending_t *batch = t->pending;
-    size_t n = t->n_pending;
-    t->pending = NULL;
-    t->n_pending = t->cap_pending = 0;
-    pthread_mutex_unlock(&t->pending_lock);
-    if (!n) {
-        free(batch);
-        return;
+    *old = NULL;
+    bole_store_record_t r;
+    bole_status_t st = bole_store_get(call->store, entity, external_id, 0, &r, call->err,
+                                      call->errlen);
+    if (st == BOLE_NOT_FOUND) {
+        call->err[0] = '\0';
+        return BOLE_OK;
     }
-    bole_store_trend_delta_t *ds = malloc(n * sizeof *ds);
-    char err[512] = "out of memory";
-    bole_status_t st = BOLE_INTERNAL;
-    if (ds) {
-        for (size_t i = 0; i < n; i++)
-            ds[i] = batch[i].d;
-        st = bole_store_trend_append(t->store, n, ds, err, sizeof err);
+    if (st != BOLE_OK)
+        return st;
+    bole_intern_t *names = bole_catalog_names(call->daemon->catalog);
+    if (entity == BOLE_ENTITY_TALENT) {
+        Bole__Talent *p = bole__talent__unpack(NULL, r.profile_len, r.profile);
+        bole_talent_rec_t *t = p ? bole_talent_rec_build(names, p, r.id) : NULL;
+        if (t)
+            t->updated_at = r.updated_at;
+        if (p)
+            bole__talent__free_unpacked(p, NULL);
+        *old = t;
+    } else {
+        Bole__Need *p = bole__need__unpack(NULL, r.profile_len, r.profile);
+        bole_need_rec_t *n = p ? bole_need_rec_build(names, p, r.id) : NULL;
+        if (n)
+            n->updated_at = r.updated_at;
+        if (p)
+            bole__need__free_unpacked(p, NULL);
+        *old = n;
     }
-    free(ds);
-    if (st == BOLE_OK) {
-        for (size_t i = 0; i < n; i++)
-            s_pending_free(&batch[i].d);
-        free(batch);
-        return;
+    bole_store_record_free(&r);
+    if (!*old) {
+        snprintf(call->err, call->errlen, "trend: stored %s '%s' cannot be decoded",
+                 entity == BOLE_ENTITY_TALENT ? "talent" : "need", external_id);
+        return BOLE_INTERNAL;
     }
-    log_warn("trend: %zu deltas not stored yet (retrying): %s", n, err);
-    pthread_mutex_lock(&t->pending_lock);
-    for (size_t i = 0; i < n; i++) {
-        if (s_queue_locked(t, &batch[i].d) != 0)
-            log_error("trend: out of memory keeping deltas (the next start repairs it)");
-        s_pending_free(&batch[i].d);
+    return BOLE_OK;
+}
+
+/* old -> msg (NULL: a delete) at instant at (0: now). */
+static bole_status_t s_record(bole_call_t *call, bole_entity_t entity, const char *external_id,
+                              const void *msg, int64_t at)
+{
+    bole_daemon_t *d = call->daemon;
+    if (!d->trend || !external_id)
+        return BOLE_OK;
+    void *old = NULL, *rec = NULL;
+    bole_status_t st = s_old(call, entity, external_id, &old);
+    if (st != BOLE_OK)
+        return st;
+    if (!old && !msg)
+        return BOLE_OK; /* Deleting nothing: the store answers NOT_FOUND. */
+    bole_intern_t *names = bole_catalog_names(d->catalog);
+    if (at <= 0)
+        at = bole_now_ms();
+    change_t *c = ARENA_NEW(call->arena, change_t);
+    int rc = -1;
+    if (c) {
+        c->arena = call->arena;
+        if (entity == BOLE_ENTITY_TALENT) {
+            const bole_talent_rec_t *o = old;
+            bole_talent_rec_t *n = msg ? bole_talent_rec_build(names, msg, o ? o->id : 0) : NULL;
+            if (n)
+                n->updated_at = at;
+            if (o && o->updated_at > at)
+                at = o->updated_at;
+            rec = n;
+            if (!msg || n)
+                rc = bole_trend_talent_change(names, o, n, at, s_change_add, c);
+        } else {
+            const bole_need_rec_t *o = old;
+            bole_need_rec_t *n = msg ? bole_need_rec_build(names, msg, o ? o->id : 0) : NULL;
+            if (n)
+                n->updated_at = at;
+            if (o && o->updated_at > at)
+                at = o->updated_at;
+            rec = n;
+            if (!msg || n)
+                rc = bole_trend_need_change(names, o, n, at, s_change_add, c);
+        }
     }
-    pthread_mutex_unlock(&t->pending_lock);
-    free(batch);
+    s_rec_free(entity, old);
+    s_rec_free(entity, rec);
+    if (rc != 0) {
+        snprintf(call->err, call->errlen, "trend: out of memory");
+        return BOLE_INTERNAL;
+    }
+    if (c->n == 0)
+        return BOLE_OK;
+    st = bole_store_trend_insert(call->store, c->n, c->v, call->err, call->errlen);
+    if (st != BOLE_OK)
+        return st;
+    if (bole_call_defer(call, s_fold, NULL, c) != 0) {
+        snprintf(call->err, call->errlen, "trend: out of memory");
+        return BOLE_INTERNAL;
+    }
+    return BOLE_OK;
+}
+
+bole_status_t bole_trend_put(bole_call_t *call, bole_entity_t entity, const char *external_id,
+                             const void *msg, int64_t at)
+{
+    return s_record(call, entity, external_id, msg, at);
+}
+
+bole_status_t bole_trend_delete(bole_call_t *call, bole_entity_t entity, const char *external_id)
+{
+    return s_record(call, entity, external_id, NULL, 0);
 }
 
 /* Publishes, per dimension, the keys whose gap moved most over the last
@@ -922,34 +966,26 @@ static void s_publish(bole_daemon_t *d, bole_trend_t *t)
     bole_arena_free(&arena);
 }
 
+/* The event thread (it writes nothing: deltas are stored by the writes). */
 static void *s_thread(void *arg)
 {
     bole_daemon_t *d = arg;
     bole_trend_t *t = d->trend;
-    struct timespec last_event;
-    clock_gettime(CLOCK_MONOTONIC, &last_event);
-    pthread_mutex_lock(&t->pending_lock);
+    pthread_mutex_lock(&t->thread_lock);
     while (!t->stop) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 200 * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&t->wake, &t->pending_lock, &until);
-        pthread_mutex_unlock(&t->pending_lock);
-        s_flush(t);
-        struct timespec mono;
-        clock_gettime(CLOCK_MONOTONIC, &mono);
-        if (t->event_seconds > 0 && mono.tv_sec - last_event.tv_sec >= t->event_seconds) {
-            last_event = mono;
-            s_publish(d, t);
-        }
-        pthread_mutex_lock(&t->pending_lock);
+        until.tv_sec += t->event_seconds;
+        int rc = 0;
+        while (!t->stop && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&t->wake, &t->thread_lock, &until);
+        if (t->stop)
+            break;
+        pthread_mutex_unlock(&t->thread_lock);
+        s_publish(d, t);
+        pthread_mutex_lock(&t->thread_lock);
     }
-    pthread_mutex_unlock(&t->pending_lock);
-    s_flush(t);
+    pthread_mutex_unlock(&t->thread_lock);
     return NULL;
 }
 
@@ -959,6 +995,13 @@ typedef struct {
     size_t n, cap;
     int failed;
 } collect_t;
+
+static void s_owned_free(bole_store_trend_delta_t *d)
+{
+    free((char *)d->key);
+    free((char *)d->zone);
+    free((char *)d->industries);
+}
 
 static int s_collect(void *ctx, const bole_store_trend_delta_t *d)
 {
@@ -976,7 +1019,7 @@ static int s_collect(void *ctx, const bole_store_trend_delta_t *d)
     x.zone = strdup(d->zone);
     x.industries = strdup(d->industries);
     if (!x.key || !x.zone || !x.industries) {
-        s_pending_free(&x);
+        s_owned_free(&x);
         return c->failed = -1;
     }
     c->v[c->n++] = x;
@@ -1009,6 +1052,35 @@ static int s_expect(void *ctx, const bole_store_record_t *rec)
     return bole_trend_need_change(names, NULL, n, at, s_collect, e->out) ? -1 : 0;
 }
 
+/* The one-time repair of a store written by the previous scheme (deltas
+ * written by a background thread after the commit, which a crash could
+ * lose): skipped when that scheme closed cleanly. */
+static bole_status_t s_upgrade(bole_daemon_t *d, bole_store_t *store, size_t *added,
+                               int *ran, char *err, size_t errlen)
+{
+    uint64_t clean_seq = 0;
+    *added = 0;
+    *ran = 0;
+    bole_status_t st = bole_store_trend_take_clean(store, &clean_seq, err, errlen);
+    if (st != BOLE_OK || (clean_seq != 0 && clean_seq == bole_store_last_seq(store)))
+        return st;
+    *ran = 1;
+    int64_t now = bole_now_ms();
+    collect_t expected = {0};
+    bole_catalog_read_lock(d->catalog);
+    for (int side = 0; side < 2 && st == BOLE_OK; side++) {
+        expect_t e = {d, side ? BOLE_ENTITY_NEED : BOLE_ENTITY_TALENT, now, &expected};
+        st = bole_store_scan(store, e.entity, 0, s_expect, &e, err, errlen);
+    }
+    bole_catalog_unlock(d->catalog);
+    if (st == BOLE_OK)
+        st = bole_store_trend_reconcile(store, now, expected.n, expected.v, added, err, errlen);
+    for (size_t i = 0; i < expected.n; i++)
+        s_owned_free(&expected.v[i]);
+    free(expected.v);
+    return st;
+}
+
 static int s_load(void *ctx, const bole_store_trend_delta_t *d)
 {
     return s_add_locked(ctx, d);
@@ -1017,11 +1089,11 @@ static int s_load(void *ctx, const bole_store_trend_delta_t *d)
 bole_status_t bole_trend_open(bole_daemon_t *d, char *err, size_t errlen)
 {
     bole_trend_t *t = bole_trend_new();
+    bole_store_t *store = NULL;
     if (!t) {
         snprintf(err, errlen, "trend: out of memory");
         return BOLE_INTERNAL;
     }
-    t->daemon = d;
     t->event_seconds = BOLE_TREND_EVENT_SECONDS;
     const char *env = getenv("BOLE_TREND_EVENT_SECONDS");
     if (env && *env) {
@@ -1035,59 +1107,48 @@ bole_status_t bole_trend_open(bole_daemon_t *d, char *err, size_t errlen)
     bole_store_options_t options = {
         .synchronous_full = strcmp(d->config.synchronous, "full") == 0,
     };
-    bole_status_t st = bole_store_open(&t->store, d->config.db, &options, err, errlen);
+    /* A connection of its own for start-up only (closed below). */
+    bole_status_t st = bole_store_open(&store, d->config.db, &options, err, errlen);
     if (st != BOLE_OK)
         goto fail;
-    /* Reconcile: what the records imply from now on vs what is stored.
-     * Skipped right after a clean close (every delta up to the store's last
-     * seq was stored then): the reconciliation sorts every stored delta and
-     * took minutes at a million profiles (docs/BENCHMARKS.md). */
-    int64_t now = bole_now_ms();
-    uint64_t t0 = bole_monotonic_us(), clean_seq = 0;
-    st = bole_store_trend_take_clean(t->store, &clean_seq, err, errlen);
-    if (st != BOLE_OK)
-        goto fail;
-    int reconcile = clean_seq == 0 || clean_seq != bole_store_last_seq(t->store);
-    collect_t expected = {0};
-    bole_catalog_read_lock(d->catalog);
-    for (int side = 0; side < 2 && st == BOLE_OK && reconcile; side++) {
-        expect_t e = {d, side ? BOLE_ENTITY_NEED : BOLE_ENTITY_TALENT, now, &expected};
-        st = bole_store_scan(t->store, e.entity, 0, s_expect, &e, err, errlen);
-    }
-    bole_catalog_unlock(d->catalog);
+    uint64_t t0 = bole_monotonic_us();
+    int in_txn = 0, ran = 0;
     size_t added = 0;
-    if (st == BOLE_OK && reconcile)
-        st = bole_store_trend_reconcile(t->store, now, expected.n, expected.v, &added, err,
-                                        errlen);
+    st = bole_store_trend_in_txn(store, 0, &in_txn, err, errlen);
+    if (st == BOLE_OK && !in_txn)
+        st = s_upgrade(d, store, &added, &ran, err, errlen);
+    if (st == BOLE_OK && !in_txn)
+        st = bole_store_trend_in_txn(store, 1, &in_txn, err, errlen);
     uint64_t t1 = bole_monotonic_us();
-    for (size_t i = 0; i < expected.n; i++)
-        s_pending_free(&expected.v[i]);
-    free(expected.v);
     if (st != BOLE_OK)
         goto fail;
     if (added)
-        log_warn("trend: %zu corrective deltas recorded at start-up (changes a crash "
-                 "left unrecorded, dated now)", added);
+        log_warn("trend: %zu corrective deltas recorded at start-up (changes the previous "
+                 "delta writer left unrecorded, dated now)", added);
     pthread_rwlock_wrlock(&t->lock);
-    st = bole_store_trend_scan(t->store, 0, s_load, t, err, errlen);
+    st = bole_store_trend_scan(store, 0, s_load, t, err, errlen);
     pthread_rwlock_unlock(&t->lock);
+    bole_store_close(&store);
     if (st != BOLE_OK)
         goto fail;
     size_t keys, entries;
     bole_trend_size(t, &keys, &entries);
-    log_info("trend: %zu keys, %zu day entries loaded in %.0f ms (reconciliation %s: %.0f ms)",
-             keys, entries, (double)(bole_monotonic_us() - t0) / 1000.0,
-             reconcile ? "run" : "skipped after a clean close", (double)(t1 - t0) / 1000.0);
+    log_info("trend: %zu keys, %zu day entries loaded in %.0f ms (one-time repair of an older "
+             "store: %s, %.0f ms)", keys, entries, (double)(bole_monotonic_us() - t0) / 1000.0,
+             ran ? "run" : "not needed", (double)(t1 - t0) / 1000.0);
     d->trend = t;
-    if (pthread_create(&t->thread, NULL, s_thread, d) != 0) {
-        d->trend = NULL;
-        snprintf(err, errlen, "trend: cannot start its thread");
-        st = BOLE_INTERNAL;
-        goto fail;
+    if (t->event_seconds > 0) {
+        if (pthread_create(&t->thread, NULL, s_thread, d) != 0) {
+            d->trend = NULL;
+            snprintf(err, errlen, "trend: cannot start its thread");
+            st = BOLE_INTERNAL;
+            goto fail;
+        }
+        t->thread_started = 1;
     }
-    t->thread_started = 1;
     return BOLE_OK;
 fail:
+    bole_store_close(&store);
     bole_trend_destroy(&t);
     return st;
 }
@@ -1097,10 +1158,10 @@ void bole_trend_stop(bole_daemon_t *d)
     bole_trend_t *t = d->trend;
     if (!t || !t->thread_started)
         return;
-    pthread_mutex_lock(&t->pending_lock);
+    pthread_mutex_lock(&t->thread_lock);
     t->stop = 1;
     pthread_cond_signal(&t->wake);
-    pthread_mutex_unlock(&t->pending_lock);
+    pthread_mutex_unlock(&t->thread_lock);
     pthread_join(t->thread, NULL);
     t->thread_started = 0;
 }
@@ -1111,17 +1172,6 @@ void bole_trend_close(bole_daemon_t *d)
     if (!t)
         return;
     bole_trend_stop(d);
-    s_flush(t);
-    /* Everything queued is stored: the next start may skip the
-     * reconciliation unless the store changes first. */
-    pthread_mutex_lock(&t->pending_lock);
-    size_t left = t->n_pending;
-    pthread_mutex_unlock(&t->pending_lock);
-    char err[256];
-    if (left == 0 && t->store &&
-        bole_store_trend_set_clean(t->store, bole_store_last_seq(t->store), err, sizeof err) !=
-            BOLE_OK)
-        log_warn("trend: cannot mark the clean close (the next start reconciles): %s", err);
     d->trend = NULL;
     bole_trend_destroy(&t);
 }
@@ -1208,19 +1258,10 @@ bole_status_t bole_handle_trends(bole_call_t *call)
         for (size_t i = 0; i < req->n_industries; i++)
             if (!f.industries[i])
                 st = BOLE_INTERNAL;
-        /* Stored rows plus the queue, with no flush in between (a flush
-         * holds flush_lock while rows move from one to the other). */
-        pthread_mutex_lock(&d->trend->flush_lock);
+        /* Every committed delta is stored (in its write's transaction). */
         if (st == BOLE_OK)
             st = bole_store_trend_scan(call->store, q.dimension, s_filtered, &f, call->err,
                                        call->errlen);
-        pthread_mutex_lock(&d->trend->pending_lock);
-        for (size_t i = 0; st == BOLE_OK && i < d->trend->n_pending; i++)
-            if (d->trend->pending[i].d.dimension == q.dimension &&
-                s_filtered(&f, &d->trend->pending[i].d) != 0)
-                st = BOLE_INTERNAL;
-        pthread_mutex_unlock(&d->trend->pending_lock);
-        pthread_mutex_unlock(&d->trend->flush_lock);
         if (st == BOLE_OK)
             st = bole_trend_query(f.table, &q, call->arena, &r);
         bole_trend_destroy(&f.table);

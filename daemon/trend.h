@@ -10,9 +10,11 @@
  * search, so a query costs O(keys x periods x log days) whatever the number
  * of talents. Design notes and figures: docs/TRENDS.md.
  *
- * Threads: the daemon's writer thread adds deltas (bole_trend_note); reader
- * threads query; the table has its own rwlock. A background thread writes
- * pending deltas to the store and publishes the periodic trend event.
+ * Threads: the daemon's writer thread computes a change's deltas and stores
+ * them in the write's own transaction (bole_trend_put / bole_trend_delete),
+ * then folds them into the table after the commit; reader threads query;
+ * the table has its own rwlock. A background thread only publishes the
+ * periodic trend event.
  */
 #ifndef BOLE_TREND_H
 #define BOLE_TREND_H
@@ -101,21 +103,28 @@ bole_status_t bole_trend_query(bole_trend_t *trend, const bole_trend_query_t *q,
  * overrides; 0 turns them off). */
 #define BOLE_TREND_EVENT_SECONDS 3600
 
-/* After bole_state_open: reconciles the stored deltas with the catalog
- * (corrective deltas dated now for anything a crash lost), loads them into
- * daemon->trend and starts the flusher/event thread. On failure
- * daemon->trend stays NULL and err says why. */
+/* After bole_state_open: loads the stored deltas into daemon->trend and
+ * starts the event thread. A store last written by the previous scheme
+ * (deltas stored after the commit by a background thread) is repaired once
+ * first (corrective deltas dated now). On failure daemon->trend stays NULL
+ * and err says why. */
 bole_status_t bole_trend_open(bole_daemon_t *daemon, char *err, size_t errlen);
-/* Stops the thread (no more events; changes are still recorded and queued).
- * Call before the server goes. NULL-safe, idempotent. */
+/* Stops the event thread. Call before the server goes. NULL-safe,
+ * idempotent. */
 void bole_trend_stop(bole_daemon_t *daemon);
-/* Stops the thread if running, writes pending deltas, frees the table.
- * Call after the server (and so every write) has stopped. NULL-safe. */
+/* Stops the thread if running and frees the table. Call after the server
+ * (and so every write) has stopped. NULL-safe. */
 void bole_trend_close(bole_daemon_t *daemon);
-/* The hook in profiles.c's s_apply (writer thread, catalog write-locked,
- * before the catalog changes): record is the new talent/need record, or
- * NULL for a delete. The old record is read from the catalog. */
-void bole_trend_note(bole_daemon_t *daemon, bole_entity_t entity, int64_t id,
-                     const void *record);
+/* The hooks in profiles.c (writer thread, inside the request's savepoint),
+ * called BEFORE the profile row is written or deleted: the old version is
+ * read from call->store (it sees earlier writes of the same batch, which
+ * the catalog does not yet), the deltas are INSERTed with call->store, so
+ * they commit or roll back with the row, and a deferred action folds them
+ * into memory after the commit. msg is the Bole__Talent / Bole__Need being
+ * put, at its updated_at (0: now). Nothing to do when trends are off. */
+bole_status_t bole_trend_put(bole_call_t *call, bole_entity_t entity, const char *external_id,
+                             const void *msg, int64_t at);
+bole_status_t bole_trend_delete(bole_call_t *call, bole_entity_t entity,
+                                const char *external_id);
 
 #endif
