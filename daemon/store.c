@@ -197,10 +197,28 @@ fail:
     return st;
 }
 
+sqlite3_stmt *bole_store_stmt(bole_store_t *store, bole_stmt_t which, const char *sql, int *rc)
+{
+    *rc = SQLITE_OK;
+    if (!store->stmts[which])
+        *rc = sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                 &store->stmts[which], NULL);
+    return store->stmts[which];
+}
+
+void bole_store_stmt_done(sqlite3_stmt *stmt)
+{
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+}
+
 void bole_store_close(bole_store_t **store)
 {
     if (!store || !*store)
         return;
+    /* Kept statements first: with one left, sqlite3_close refuses. */
+    for (int i = 0; i < BOLE_STMT_COUNT; i++)
+        sqlite3_finalize((*store)->stmts[i]);
     sqlite3_close((*store)->db);
     free(*store);
     *store = NULL;
@@ -310,23 +328,23 @@ static const char *s_entity_name(bole_entity_t entity)
 }
 
 /* Appends to the change log; returns the new sequence number or 0. */
-uint64_t bole_store_log_change(sqlite3 *db, bole_entity_t entity, int64_t id, const char *op,
-                             int64_t at)
+uint64_t bole_store_log_change(bole_store_t *store, bole_entity_t entity, int64_t id,
+                               const char *op, int64_t at)
 {
-    sqlite3_stmt *stmt = NULL;
+    int rc;
+    sqlite3_stmt *stmt = bole_store_stmt(store, BOLE_STMT_CHANGE_LOG,
+                                         "INSERT INTO change_log(at, entity, entity_id, op) "
+                                         "VALUES (?, ?, ?, ?)", &rc);
+    if (!stmt)
+        return 0;
     uint64_t seq = 0;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO change_log(at, entity, entity_id, op) "
-                           "VALUES (?, ?, ?, ?)",
-                           -1, &stmt, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(stmt, 1, at);
-        sqlite3_bind_text(stmt, 2, s_entity_name(entity), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(stmt, 3, id);
-        sqlite3_bind_text(stmt, 4, op, -1, SQLITE_STATIC);
-        if (sqlite3_step(stmt) == SQLITE_DONE)
-            seq = (uint64_t)sqlite3_last_insert_rowid(db);
-    }
-    sqlite3_finalize(stmt);
+    sqlite3_bind_int64(stmt, 1, at);
+    sqlite3_bind_text(stmt, 2, s_entity_name(entity), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 3, id);
+    sqlite3_bind_text(stmt, 4, op, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) == SQLITE_DONE)
+        seq = (uint64_t)sqlite3_last_insert_rowid(store->db);
+    bole_store_stmt_done(stmt);
     return seq;
 }
 
@@ -336,18 +354,30 @@ bole_status_t bole_store_fail(sqlite3 *db, int rc, const char *what, char *err, 
     return bole_store_status(rc);
 }
 
-static int64_t s_find_id(sqlite3 *db, bole_entity_t entity, const char *external_id)
+/* The kept statement which + entity (talent and need variants adjacent),
+ * its SQL: before, the entity's table, after. */
+static sqlite3_stmt *s_entity_stmt(bole_store_t *store, bole_stmt_t which, bole_entity_t entity,
+                                   const char *before, const char *after, int *rc)
 {
-    char sql[96];
-    snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE external_id = ?", s_table(entity));
-    sqlite3_stmt *stmt = NULL;
+    int side = entity == BOLE_ENTITY_TALENT ? 0 : 1;
+    char sql[192] = "";
+    if (!store->stmts[which + side])
+        snprintf(sql, sizeof sql, "%s%s%s", before, s_table(entity), after);
+    return bole_store_stmt(store, (bole_stmt_t)(which + side), sql, rc);
+}
+
+static int64_t s_find_id(bole_store_t *store, bole_entity_t entity, const char *external_id)
+{
+    int rc;
+    sqlite3_stmt *stmt = s_entity_stmt(store, BOLE_STMT_FIND, entity,
+                                       "SELECT id FROM ", " WHERE external_id = ?", &rc);
+    if (!stmt)
+        return 0;
     int64_t id = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(stmt, 1, external_id, -1, SQLITE_STATIC);
-        if (sqlite3_step(stmt) == SQLITE_ROW)
-            id = sqlite3_column_int64(stmt, 0);
-    }
-    sqlite3_finalize(stmt);
+    sqlite3_bind_text(stmt, 1, external_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        id = sqlite3_column_int64(stmt, 0);
+    bole_store_stmt_done(stmt);
     return id;
 }
 
@@ -357,20 +387,16 @@ bole_status_t bole_store_put(bole_store_t *store, bole_entity_t entity,
 {
     sqlite3 *db = store->db;
     memset(out, 0, sizeof *out);
-    int64_t id = s_find_id(db, entity, record->external_id);
-    char sql[160];
-    if (id)
-        snprintf(sql, sizeof sql,
-                 "UPDATE %s SET updated_at = ?2, profile = ?3, vector = ?4 WHERE id = ?5",
-                 s_table(entity));
-    else
-        snprintf(sql, sizeof sql,
-                 "INSERT INTO %s(external_id, updated_at, profile, vector) "
-                 "VALUES (?1, ?2, ?3, ?4)",
-                 s_table(entity));
-    sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
-    if (rc != SQLITE_OK)
+    int64_t id = s_find_id(store, entity, record->external_id);
+    int rc;
+    sqlite3_stmt *stmt =
+        id ? s_entity_stmt(store, BOLE_STMT_UPDATE, entity,
+                           "UPDATE ", " SET updated_at = ?2, profile = ?3, vector = ?4 "
+                           "WHERE id = ?5", &rc)
+           : s_entity_stmt(store, BOLE_STMT_INSERT, entity,
+                           "INSERT INTO ", "(external_id, updated_at, profile, vector) "
+                           "VALUES (?1, ?2, ?3, ?4)", &rc);
+    if (!stmt)
         return bole_store_fail(db, rc, "prepare put", err, errlen);
     if (!id)
         sqlite3_bind_text(stmt, 1, record->external_id, -1, SQLITE_STATIC);
@@ -381,12 +407,12 @@ bole_status_t bole_store_put(bole_store_t *store, bole_entity_t entity,
     if (id)
         sqlite3_bind_int64(stmt, 5, id);
     rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
+    bole_store_stmt_done(stmt);
     if (rc != SQLITE_DONE)
         return bole_store_fail(db, rc, "put", err, errlen);
     out->created = id == 0;
     out->id = id ? id : sqlite3_last_insert_rowid(db);
-    out->seq = bole_store_log_change(db, entity, out->id, "put", record->updated_at);
+    out->seq = bole_store_log_change(store, entity, out->id, "put", record->updated_at);
     if (!out->seq)
         return bole_store_fail(db, sqlite3_errcode(db), "change log", err, errlen);
     return BOLE_OK;
@@ -449,6 +475,41 @@ bole_status_t bole_store_get(bole_store_t *store, bole_entity_t entity, const ch
     return BOLE_OK;
 }
 
+bole_status_t bole_store_peek(bole_store_t *store, bole_entity_t entity, const char *external_id,
+                              bole_store_scan_fn fn, void *ctx, int *found, char *err,
+                              size_t errlen)
+{
+    *found = 0;
+    int rc;
+    sqlite3_stmt *stmt = s_entity_stmt(store, BOLE_STMT_PEEK, entity,
+                                       "SELECT id, updated_at, profile FROM ",
+                                       " WHERE external_id = ?", &rc);
+    if (!stmt)
+        return bole_store_fail(store->db, rc, "prepare peek", err, errlen);
+    sqlite3_bind_text(stmt, 1, external_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(stmt);
+    bole_status_t st = BOLE_OK;
+    if (rc == SQLITE_ROW) {
+        bole_store_record_t r = {
+            .id = sqlite3_column_int64(stmt, 0),
+            .external_id = external_id,
+            .updated_at = sqlite3_column_int64(stmt, 1),
+            .profile = sqlite3_column_blob(stmt, 2),
+            .profile_len = (size_t)sqlite3_column_bytes(stmt, 2),
+        };
+        *found = 1;
+        if (fn(ctx, &r) != 0) {
+            snprintf(err, errlen, "stored %s '%s' cannot be read (corrupt or out of memory)",
+                     s_entity_name(entity), external_id);
+            st = BOLE_INTERNAL;
+        }
+    } else if (rc != SQLITE_DONE) {
+        st = bole_store_fail(store->db, rc, "peek", err, errlen);
+    }
+    bole_store_stmt_done(stmt);
+    return st;
+}
+
 void bole_store_record_free(bole_store_record_t *record)
 {
     free((void *)record->external_id);
@@ -463,24 +524,23 @@ bole_status_t bole_store_delete(bole_store_t *store, bole_entity_t entity,
 {
     sqlite3 *db = store->db;
     memset(out, 0, sizeof *out);
-    int64_t id = s_find_id(db, entity, external_id);
+    int64_t id = s_find_id(store, entity, external_id);
     if (!id) {
         snprintf(err, errlen, "no %s with id '%s'", s_entity_name(entity), external_id);
         return BOLE_NOT_FOUND;
     }
-    char sql[96];
-    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = ?", s_table(entity));
-    sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
-    if (rc != SQLITE_OK)
+    int rc;
+    sqlite3_stmt *stmt = s_entity_stmt(store, BOLE_STMT_DELETE, entity,
+                                       "DELETE FROM ", " WHERE id = ?", &rc);
+    if (!stmt)
         return bole_store_fail(db, rc, "prepare delete", err, errlen);
     sqlite3_bind_int64(stmt, 1, id);
     rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
+    bole_store_stmt_done(stmt);
     if (rc != SQLITE_DONE)
         return bole_store_fail(db, rc, "delete", err, errlen);
     out->id = id;
-    out->seq = bole_store_log_change(db, entity, id, "delete", now);
+    out->seq = bole_store_log_change(store, entity, id, "delete", now);
     if (!out->seq)
         return bole_store_fail(db, sqlite3_errcode(db), "change log", err, errlen);
     return BOLE_OK;

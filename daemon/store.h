@@ -112,6 +112,14 @@ bole_status_t bole_store_delete(bole_store_t *store, bole_entity_t entity,
 typedef int (*bole_store_scan_fn)(void *ctx, const bole_store_record_t *record);
 bole_status_t bole_store_scan(bole_store_t *store, bole_entity_t entity, int64_t after_id,
                               bole_store_scan_fn fn, void *ctx, char *err, size_t errlen);
+/* The stored version of external_id as this connection sees it (in the
+ * writer's transaction: earlier writes of the batch included), without its
+ * vector: fn gets id, updated_at and the packed profile, valid only during
+ * the call (no copy). *found = 0 and fn is not called when there is none;
+ * fn returning nonzero fails the call (BOLE_INTERNAL). */
+bole_status_t bole_store_peek(bole_store_t *store, bole_entity_t entity, const char *external_id,
+                              bole_store_scan_fn fn, void *ctx, int *found /* OUT */,
+                              char *err, size_t errlen);
 
 /* One change-log entry. */
 typedef struct {

@@ -15,10 +15,36 @@
 
 #include "store.h"
 
+/* Statements of the writer's per-put path, prepared once per connection
+ * (parsing them anew cost about a sixth of the writer's time; see
+ * docs/TRENDS.md). Talent and need variants are adjacent: + entity. */
+/* Most trend_delta rows one kept INSERT writes (a put makes about 8-25). */
+#define BOLE_TREND_INSERT_ROWS 32
+
+typedef enum {
+    BOLE_STMT_FIND,                         /* id by external id */
+    BOLE_STMT_PEEK = BOLE_STMT_FIND + 2,    /* id, updated_at, profile */
+    BOLE_STMT_INSERT = BOLE_STMT_PEEK + 2,
+    BOLE_STMT_UPDATE = BOLE_STMT_INSERT + 2,
+    BOLE_STMT_DELETE = BOLE_STMT_UPDATE + 2,
+    BOLE_STMT_CHANGE_LOG = BOLE_STMT_DELETE + 2,
+    BOLE_STMT_TREND_INSERT,   /* + rows - 1: an INSERT of 1 .. BOLE_TREND_INSERT_ROWS rows */
+    BOLE_STMT_COUNT = BOLE_STMT_TREND_INSERT + BOLE_TREND_INSERT_ROWS
+} bole_stmt_t;
+
 struct bole_store {
     sqlite3 *db;
     int version;    /* Schema version after migrations. */
+    sqlite3_stmt *stmts[BOLE_STMT_COUNT]; /* Prepared on first use; finalized at close. */
 };
+
+/* The kept statement which (prepared from sql on first use, with
+ * SQLITE_PREPARE_PERSISTENT; a given which always comes with the same sql).
+ * Bind, step, then bole_store_stmt_done. NULL on failure: *rc says why. */
+sqlite3_stmt *bole_store_stmt(bole_store_t *store, bole_stmt_t which, const char *sql, int *rc);
+/* Resets a kept statement (releases its read of the database) and clears
+ * its bindings (no pointer to the caller's memory stays bound). */
+void bole_store_stmt_done(sqlite3_stmt *stmt);
 
 extern const char *const bole_store_migrations[];
 extern const int bole_store_n_migrations;
@@ -34,7 +60,7 @@ int bole_store_query_int(sqlite3 *db, const char *sql, long long *value);
 bole_status_t bole_store_fail(sqlite3 *db, int rc, const char *what, char *err, size_t errlen);
 /* Appends to the change log; returns the new sequence number or 0. entity
  * is a short name ("talent", "need", "referral" ...). */
-uint64_t bole_store_log_change(sqlite3 *db, bole_entity_t entity, int64_t id, const char *op,
-                               int64_t at);
+uint64_t bole_store_log_change(bole_store_t *store, bole_entity_t entity, int64_t id,
+                               const char *op, int64_t at);
 
 #endif

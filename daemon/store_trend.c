@@ -9,41 +9,60 @@
 
 #include "store_int.h"
 
-static bole_status_t s_insert_all(bole_store_t *store, const char *table, size_t n,
-                                  const bole_store_trend_delta_t *d, char *err, size_t errlen)
+#define INSERT_SQL(table) \
+    "INSERT INTO " table "(at, dim, key, zone, industries, supply, demand) VALUES "
+#define INSERT_ROW_SQL "(?, ?, ?, ?, ?, ?, ?)"
+#define INSERT_ROW_PARAMS 7
+
+/* Binds n deltas to an INSERT of n rows and steps it once (then resets). */
+static int s_insert_rows(sqlite3_stmt *st, size_t n, const bole_store_trend_delta_t *d)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO %s(at, dim, key, zone, industries, supply, demand) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?)", table);
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(store->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return bole_store_fail(store->db, rc, "trend insert", err, errlen);
     for (size_t i = 0; i < n; i++) {
-        sqlite3_bind_int64(st, 1, d[i].at);
-        sqlite3_bind_int(st, 2, d[i].dimension);
-        sqlite3_bind_text(st, 3, d[i].key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, d[i].zone ? d[i].zone : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, d[i].industries ? d[i].industries : ",", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 6, d[i].supply);
-        sqlite3_bind_int64(st, 7, d[i].demand);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE) {
-            sqlite3_finalize(st);
-            return bole_store_fail(store->db, rc, "trend insert", err, errlen);
-        }
+        int p = (int)i * INSERT_ROW_PARAMS;
+        sqlite3_bind_int64(st, p + 1, d[i].at);
+        sqlite3_bind_int(st, p + 2, d[i].dimension);
+        sqlite3_bind_text(st, p + 3, d[i].key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, p + 4, d[i].zone ? d[i].zone : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, p + 5, d[i].industries ? d[i].industries : ",", -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_int64(st, p + 6, d[i].supply);
+        sqlite3_bind_int64(st, p + 7, d[i].demand);
     }
-    sqlite3_finalize(st);
-    return BOLE_OK;
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc;
 }
 
 bole_status_t bole_store_trend_insert(bole_store_t *store, size_t n,
                                       const bole_store_trend_delta_t *deltas, char *err,
                                       size_t errlen)
 {
-    return n ? s_insert_all(store, "trend_delta", n, deltas, err, errlen) : BOLE_OK;
+    /* This runs for every put, on the writer thread: one kept multi-row
+     * statement per row count, so a put usually costs one step (a step per
+     * row spent a fifth of the insert time in per-statement overhead). */
+    while (n > 0) {
+        size_t rows = n < BOLE_TREND_INSERT_ROWS ? n : BOLE_TREND_INSERT_ROWS;
+        bole_stmt_t which = (bole_stmt_t)(BOLE_STMT_TREND_INSERT + rows - 1);
+        char sql[sizeof INSERT_SQL("trend_delta") +
+                 BOLE_TREND_INSERT_ROWS * sizeof "," INSERT_ROW_SQL] = "";
+        if (!store->stmts[which]) {
+            size_t len = (size_t)snprintf(sql, sizeof sql, "%s", INSERT_SQL("trend_delta"));
+            for (size_t i = 0; i < rows; i++)
+                len += (size_t)snprintf(sql + len, sizeof sql - len, "%s%s", i ? "," : "",
+                                        INSERT_ROW_SQL);
+        }
+        int rc;
+        sqlite3_stmt *st = bole_store_stmt(store, which, sql, &rc);
+        if (!st)
+            return bole_store_fail(store->db, rc, "prepare trend insert", err, errlen);
+        rc = s_insert_rows(st, rows, deltas);
+        sqlite3_clear_bindings(st);
+        if (rc != SQLITE_DONE)
+            return bole_store_fail(store->db, rc, "trend insert", err, errlen);
+        deltas += rows;
+        n -= rows;
+    }
+    return BOLE_OK;
 }
 
 bole_status_t bole_store_trend_scan(bole_store_t *store, int dimension, bole_store_trend_fn fn,
@@ -94,7 +113,17 @@ bole_status_t bole_store_trend_reconcile(bole_store_t *store, int64_t now, size_
         "BEGIN IMMEDIATE", err, errlen);
     if (st != BOLE_OK)
         return st;
-    st = s_insert_all(store, "temp.trend_expected", n, expected, err, errlen);
+    sqlite3_stmt *ins = NULL;
+    int rc = sqlite3_prepare_v2(store->db, INSERT_SQL("temp.trend_expected") INSERT_ROW_SQL, -1,
+                                &ins, NULL);
+    for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+        rc = s_insert_rows(ins, 1, &expected[i]);
+        if (rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+    }
+    sqlite3_finalize(ins);
+    if (rc != SQLITE_OK)
+        st = bole_store_fail(store->db, rc, "trend reconcile", err, errlen);
     if (st == BOLE_OK) {
         /* expected - stored, where stored deltas up to now count at now. */
         char sql[1024];
