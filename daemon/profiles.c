@@ -40,6 +40,7 @@ typedef struct {
     uint8_t *(*pack_stored)(bole_arena_t *arena, const void *msg, int64_t updated_at,
                             size_t *len);
     void *(*build)(bole_intern_t *names, const void *msg, int64_t id, int64_t updated_at);
+    void (*set_id)(void *record, int64_t id);
     void (*free_record)(void *record);
     bole_index_t *(*index)(bole_daemon_t *daemon);
 } entity_ops_t;
@@ -109,6 +110,8 @@ static void *s_need_build(bole_intern_t *names, const void *m, int64_t id, int64
         n->updated_at = at;
     return n;
 }
+static void s_talent_set_id(void *r, int64_t id) { ((bole_talent_rec_t *)r)->id = id; }
+static void s_need_set_id(void *r, int64_t id) { ((bole_need_rec_t *)r)->id = id; }
 static void s_talent_free(void *r) { bole_talent_rec_free(r); }
 static void s_need_free(void *r) { bole_need_rec_free(r); }
 static bole_index_t *s_talent_index(bole_daemon_t *d) { return d->talent_index; }
@@ -116,11 +119,12 @@ static bole_index_t *s_need_index(bole_daemon_t *d) { return d->need_index; }
 
 static const entity_ops_t s_talent_ops = {
     BOLE_ENTITY_TALENT, "talent", s_talent_validate, s_talent_embed, s_talent_ext,
-    s_talent_zone, s_talent_pack, s_talent_build, s_talent_free, s_talent_index,
+    s_talent_zone, s_talent_pack, s_talent_build, s_talent_set_id, s_talent_free,
+    s_talent_index,
 };
 static const entity_ops_t s_need_ops = {
     BOLE_ENTITY_NEED, "need", s_need_validate, s_need_embed, s_need_ext,
-    s_need_zone, s_need_pack, s_need_build, s_need_free, s_need_index,
+    s_need_zone, s_need_pack, s_need_build, s_need_set_id, s_need_free, s_need_index,
 };
 
 /* ---- applying committed changes to the catalog and index ----------------- */
@@ -286,17 +290,9 @@ static bole_status_t s_put_many(bole_call_t *call, const entity_ops_t *ops, void
             .vector = apply->vectors + i * (size_t)dim,
             .dim = (size_t)dim,
         };
-        bole_store_put_result_t put;
-        /* Trend deltas, in this transaction (before the row: reads the old one). */
-        bole_status_t st = bole_trend_put(call, ops->entity, rec.external_id, items[i], at);
-        if (st == BOLE_OK)
-            st = bole_store_put(call->store, ops->entity, &rec, &put, call->err, call->errlen);
-        if (st != BOLE_OK) {
-            s_cancel(d, apply);
-            return st;
-        }
-        apply->ids[i] = put.id;
-        apply->records[i] = ops->build(names, items[i], put.id, at);
+        /* Built once, before the row is written: the trend hook's new
+         * version, then the catalog's record (its id set below). */
+        apply->records[i] = ops->build(names, items[i], 0, at);
         apply->n = i + 1;
         Bole__PutResult *r = ARENA_NEW(call->arena, Bole__PutResult);
         if (!apply->records[i] || !r) {
@@ -304,6 +300,18 @@ static bole_status_t s_put_many(bole_call_t *call, const entity_ops_t *ops, void
             snprintf(call->err, call->errlen, "out of memory");
             return BOLE_INTERNAL;
         }
+        bole_store_put_result_t put;
+        /* Trend deltas, in this transaction (before the row: reads the old one). */
+        bole_status_t st =
+            bole_trend_put(call, ops->entity, rec.external_id, apply->records[i]);
+        if (st == BOLE_OK)
+            st = bole_store_put(call->store, ops->entity, &rec, &put, call->err, call->errlen);
+        if (st != BOLE_OK) {
+            s_cancel(d, apply);
+            return st;
+        }
+        apply->ids[i] = put.id;
+        ops->set_id(apply->records[i], put.id);
         bole__put_result__init(r);
         r->external_id = (char *)rec.external_id;
         r->internal_id = put.id;

@@ -815,96 +815,75 @@ static void s_rec_free(bole_entity_t entity, void *rec)
         bole_need_rec_free(rec);
 }
 
-/* The record as this transaction sees it before the change (NULL if none),
- * built like the catalog builds it at start-up (state.c). Read from the
- * writer's connection rather than the catalog: the catalog is only updated
- * after the batch commits, so an earlier write of the same record in the
- * same batch (another request, or the same bulk request) is only visible
- * here. */
-static bole_status_t s_old(bole_call_t *call, bole_entity_t entity, const char *external_id,
-                           void **old /* OUT */)
+typedef struct {
+    bole_intern_t *names;
+    bole_entity_t entity;
+    void *rec; /* OUT */
+} old_t;
+
+/* bole_store_peek callback: builds the stored version like the catalog
+ * builds it at start-up (state.c). */
+static int s_old_build(void *ctx, const bole_store_record_t *r)
 {
-    *old = NULL;
-    bole_store_record_t r;
-    bole_status_t st = bole_store_get(call->store, entity, external_id, 0, &r, call->err,
-                                      call->errlen);
-    if (st == BOLE_NOT_FOUND) {
-        call->err[0] = '\0';
-        return BOLE_OK;
-    }
-    if (st != BOLE_OK)
-        return st;
-    bole_intern_t *names = bole_catalog_names(call->daemon->catalog);
-    if (entity == BOLE_ENTITY_TALENT) {
-        Bole__Talent *p = bole__talent__unpack(NULL, r.profile_len, r.profile);
-        bole_talent_rec_t *t = p ? bole_talent_rec_build(names, p, r.id) : NULL;
+    old_t *o = ctx;
+    if (o->entity == BOLE_ENTITY_TALENT) {
+        Bole__Talent *p = bole__talent__unpack(NULL, r->profile_len, r->profile);
+        bole_talent_rec_t *t = p ? bole_talent_rec_build(o->names, p, r->id) : NULL;
         if (t)
-            t->updated_at = r.updated_at;
+            t->updated_at = r->updated_at;
         if (p)
             bole__talent__free_unpacked(p, NULL);
-        *old = t;
+        o->rec = t;
     } else {
-        Bole__Need *p = bole__need__unpack(NULL, r.profile_len, r.profile);
-        bole_need_rec_t *n = p ? bole_need_rec_build(names, p, r.id) : NULL;
+        Bole__Need *p = bole__need__unpack(NULL, r->profile_len, r->profile);
+        bole_need_rec_t *n = p ? bole_need_rec_build(o->names, p, r->id) : NULL;
         if (n)
-            n->updated_at = r.updated_at;
+            n->updated_at = r->updated_at;
         if (p)
             bole__need__free_unpacked(p, NULL);
-        *old = n;
+        o->rec = n;
     }
-    bole_store_record_free(&r);
-    if (!*old) {
-        snprintf(call->err, call->errlen, "trend: stored %s '%s' cannot be decoded",
-                 entity == BOLE_ENTITY_TALENT ? "talent" : "need", external_id);
-        return BOLE_INTERNAL;
-    }
-    return BOLE_OK;
+    return o->rec ? 0 : -1;
 }
 
-/* old -> msg (NULL: a delete) at instant at (0: now). */
+/* old -> rec (NULL: a delete). The old version is read from the writer's
+ * connection, not the catalog: the catalog only changes after the batch
+ * commits, so an earlier write of the same record in this batch (another
+ * request, or the same bulk request) is only visible there. A create (the
+ * common put) finds no row and decodes nothing. */
 static bole_status_t s_record(bole_call_t *call, bole_entity_t entity, const char *external_id,
-                              const void *msg, int64_t at)
+                              const void *rec)
 {
     bole_daemon_t *d = call->daemon;
     if (!d->trend || !external_id)
         return BOLE_OK;
-    void *old = NULL, *rec = NULL;
-    bole_status_t st = s_old(call, entity, external_id, &old);
-    if (st != BOLE_OK)
-        return st;
-    if (!old && !msg)
-        return BOLE_OK; /* Deleting nothing: the store answers NOT_FOUND. */
     bole_intern_t *names = bole_catalog_names(d->catalog);
-    if (at <= 0)
-        at = bole_now_ms();
+    old_t old = {names, entity, NULL};
+    int found = 0;
+    bole_status_t st = bole_store_peek(call->store, entity, external_id, s_old_build, &old,
+                                       &found, call->err, call->errlen);
+    if (st != BOLE_OK || (!found && !rec))
+        return st; /* Deleting nothing: the store answers NOT_FOUND. */
     change_t *c = ARENA_NEW(call->arena, change_t);
     int rc = -1;
     if (c) {
         c->arena = call->arena;
+        /* Dated at the later of both versions (at = now unless given). */
         if (entity == BOLE_ENTITY_TALENT) {
-            const bole_talent_rec_t *o = old;
-            bole_talent_rec_t *n = msg ? bole_talent_rec_build(names, msg, o ? o->id : 0) : NULL;
-            if (n)
-                n->updated_at = at;
+            const bole_talent_rec_t *o = old.rec, *n = rec;
+            int64_t at = n ? n->updated_at : bole_now_ms();
             if (o && o->updated_at > at)
                 at = o->updated_at;
-            rec = n;
-            if (!msg || n)
-                rc = bole_trend_talent_change(names, o, n, at, s_change_add, c);
+            rc = bole_trend_talent_change(names, o, n, at, s_change_add, c);
         } else {
-            const bole_need_rec_t *o = old;
-            bole_need_rec_t *n = msg ? bole_need_rec_build(names, msg, o ? o->id : 0) : NULL;
-            if (n)
-                n->updated_at = at;
+            const bole_need_rec_t *o = old.rec, *n = rec;
+            int64_t at = n ? n->updated_at : bole_now_ms();
             if (o && o->updated_at > at)
                 at = o->updated_at;
-            rec = n;
-            if (!msg || n)
-                rc = bole_trend_need_change(names, o, n, at, s_change_add, c);
+            rc = bole_trend_need_change(names, o, n, at, s_change_add, c);
         }
     }
-    s_rec_free(entity, old);
-    s_rec_free(entity, rec);
+    s_rec_free(entity, old.rec);
     if (rc != 0) {
         snprintf(call->err, call->errlen, "trend: out of memory");
         return BOLE_INTERNAL;
@@ -922,14 +901,14 @@ static bole_status_t s_record(bole_call_t *call, bole_entity_t entity, const cha
 }
 
 bole_status_t bole_trend_put(bole_call_t *call, bole_entity_t entity, const char *external_id,
-                             const void *msg, int64_t at)
+                             const void *rec)
 {
-    return s_record(call, entity, external_id, msg, at);
+    return s_record(call, entity, external_id, rec);
 }
 
 bole_status_t bole_trend_delete(bole_call_t *call, bole_entity_t entity, const char *external_id)
 {
-    return s_record(call, entity, external_id, NULL, 0);
+    return s_record(call, entity, external_id, NULL);
 }
 
 /* Publishes, per dimension, the keys whose gap moved most over the last

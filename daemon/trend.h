@@ -120,10 +120,11 @@ void bole_trend_close(bole_daemon_t *daemon);
  * read from call->store (it sees earlier writes of the same batch, which
  * the catalog does not yet), the deltas are INSERTed with call->store, so
  * they commit or roll back with the row, and a deferred action folds them
- * into memory after the commit. msg is the Bole__Talent / Bole__Need being
- * put, at its updated_at (0: now). Nothing to do when trends are off. */
+ * into memory after the commit. rec is the new version as built for the
+ * catalog (bole_talent_rec_t / bole_need_rec_t, updated_at set; its id is
+ * not used). Nothing to do when trends are off. */
 bole_status_t bole_trend_put(bole_call_t *call, bole_entity_t entity, const char *external_id,
-                             const void *msg, int64_t at);
+                             const void *rec);
 bole_status_t bole_trend_delete(bole_call_t *call, bole_entity_t entity,
                                 const char *external_id);
 
