@@ -560,6 +560,8 @@ static void s_usage(FILE *f)
     fprintf(f, "usage: bole-bench [--talents N] [--needs M] [--clients C] [--duration S]\n"
                "                  [--seed S] [--boled PATH | --server ENDPOINT] [--keep]\n"
                "       bole-bench --server ENDPOINT --puts-only   (phase 6 alone)\n"
+               "       bole-bench --server ENDPOINT --match-only [--talents N] [--needs M]\n"
+               "                  (phase 3 alone, on profiles an earlier run loaded)\n"
                "       bole-bench --ann-sweep [--talents N] [--needs M]   (in-process only:\n"
                "                  recall@200 and latency vs IVF nlist/nprobe, no daemon)\n"
                "  defaults: N 100000, M 10000, C 8, S 10 seconds per timed phase\n");
@@ -573,10 +575,45 @@ static void s_print_run(const char *what, const run_result_t *r, const char *uni
         printf("    first error: %s\n", r->first_error);
 }
 
+/* Phase 3: match load by id (k = 20, explained) from 1 and C clients. */
+static void s_match_load(const char *ep, size_t n_talents, size_t n_needs, int clients,
+                         double duration, run_result_t *need_c, run_result_t *talent_c)
+{
+    job_t tmpl;
+    memset(&tmpl, 0, sizeof tmpl);
+    tmpl.endpoint = ep;
+    tmpl.n_talents = n_talents;
+    tmpl.n_needs = n_needs;
+    printf("\nmatch load (%.0f s each; k=20, explain=true):\n", duration);
+    tmpl.kind = JOB_MATCH_NEED;
+    tmpl.until = kit_now_s() + duration;
+    run_result_t mn1 = s_run(&tmpl, 1, NULL);
+    s_print_run("match_for_need, 1 client", &mn1, "req/s");
+    printf("    candidates re-ranked per request: %.0f\n",
+           mn1.ok ? (double)mn1.candidates / (double)mn1.ok : 0.0);
+    tmpl.until = kit_now_s() + duration;
+    run_result_t mnc = s_run(&tmpl, clients, NULL);
+    char label[96];
+    snprintf(label, sizeof label, "match_for_need, %d clients", clients);
+    s_print_run(label, &mnc, "req/s");
+    tmpl.kind = JOB_MATCH_TALENT;
+    tmpl.until = kit_now_s() + duration;
+    run_result_t mt1 = s_run(&tmpl, 1, NULL);
+    s_print_run("match_for_talent, 1 client", &mt1, "req/s");
+    tmpl.until = kit_now_s() + duration;
+    run_result_t mtc = s_run(&tmpl, clients, NULL);
+    snprintf(label, sizeof label, "match_for_talent, %d clients", clients);
+    s_print_run(label, &mtc, "req/s");
+    if (need_c)
+        *need_c = mnc;
+    if (talent_c)
+        *talent_c = mtc;
+}
+
 int main(int argc, char **argv)
 {
     size_t n_talents = 100000, n_needs = 10000;
-    int clients = 8, keep = 0, sweep = 0, puts_only = 0;
+    int clients = 8, keep = 0, sweep = 0, puts_only = 0, match_only = 0;
     double duration = 10;
     const char *boled_arg = NULL, *server = NULL;
     const char *onet = BOLE_SOURCE_DIR "/models/src/onet";
@@ -587,6 +624,7 @@ int main(int argc, char **argv)
         if (strcmp(a, "--keep") == 0) { keep = 1; continue; }
         if (strcmp(a, "--ann-sweep") == 0) { sweep = 1; continue; }
         if (strcmp(a, "--puts-only") == 0) { puts_only = 1; continue; }
+        if (strcmp(a, "--match-only") == 0) { match_only = 1; continue; }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { s_usage(stdout); return 0; }
         if (!v) { s_usage(stderr); return 2; }
         i++;
@@ -677,6 +715,13 @@ int main(int argc, char **argv)
 
     if (puts_only && server)
         goto puts;
+    if (match_only && server) {
+        /* For profiling a running daemon: only the match load, by ids
+         * N0.. and T0.. that an earlier run with the same sizes loaded. */
+        s_match_load(ep, n_talents, n_needs, clients, duration, NULL, NULL);
+        status = 0;
+        goto out;
+    }
 
     /* 1. Bulk load. Two loader clients keep the daemon busy while one batch
      * is in flight (the daemon commits bulk puts one after another). */
@@ -762,31 +807,9 @@ int main(int argc, char **argv)
     }
 
     /* 3 + 4. Match load, daemon and in-process. */
-    memset(&tmpl, 0, sizeof tmpl);
-    tmpl.endpoint = ep;
-    tmpl.n_talents = n_talents;
-    tmpl.n_needs = n_needs;
-    tmpl.dim = dim;
-    printf("\nmatch load (%.0f s each; k=20, explain=true):\n", duration);
-    tmpl.kind = JOB_MATCH_NEED;
-    tmpl.until = kit_now_s() + duration;
-    run_result_t mn1 = s_run(&tmpl, 1, NULL);
-    s_print_run("match_for_need, 1 client", &mn1, "req/s");
-    printf("    candidates re-ranked per request: %.0f\n",
-           mn1.ok ? (double)mn1.candidates / (double)mn1.ok : 0.0);
-    tmpl.until = kit_now_s() + duration;
-    run_result_t mnc = s_run(&tmpl, clients, NULL);
+    run_result_t mnc, mtc;
+    s_match_load(ep, n_talents, n_needs, clients, duration, &mnc, &mtc);
     char label[96];
-    snprintf(label, sizeof label, "match_for_need, %d clients", clients);
-    s_print_run(label, &mnc, "req/s");
-    tmpl.kind = JOB_MATCH_TALENT;
-    tmpl.until = kit_now_s() + duration;
-    run_result_t mt1 = s_run(&tmpl, 1, NULL);
-    s_print_run("match_for_talent, 1 client", &mt1, "req/s");
-    tmpl.until = kit_now_s() + duration;
-    run_result_t mtc = s_run(&tmpl, clients, NULL);
-    snprintf(label, sizeof label, "match_for_talent, %d clients", clients);
-    s_print_run(label, &mtc, "req/s");
 
     printf("\nin-process search straight on bole_index (top-200, no filter, no re-rank):\n");
     memset(&tmpl, 0, sizeof tmpl);
