@@ -296,6 +296,64 @@ static int s_cmp_similarity(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* Prefetches, for the re-rank loop at candidate i, the record RECORD_AHEAD
+ * candidates ahead and the skill list of the one LIST_AHEAD ahead (whose
+ * record was prefetched earlier). Only a hint: changes no result. */
+#define RECORD_AHEAD 8
+#define LIST_AHEAD   4
+static inline void s_prefetch_ahead(const void **recs, size_t n, size_t i, int talents)
+{
+    if (i + RECORD_AHEAD < n && recs[i + RECORD_AHEAD]) {
+        const char *r = recs[i + RECORD_AHEAD];
+        __builtin_prefetch(r);
+        __builtin_prefetch(r + 64);
+        __builtin_prefetch(r + 128);
+    }
+    if (i + LIST_AHEAD < n && recs[i + LIST_AHEAD]) {
+        if (talents) {
+            const bole_talent_rec_t *t = recs[i + LIST_AHEAD];
+            __builtin_prefetch(t->skills);
+            __builtin_prefetch(t->industries);
+        } else {
+            const bole_need_rec_t *nd = recs[i + LIST_AHEAD];
+            __builtin_prefetch(nd->skills);
+        }
+    }
+}
+
+/* Moves the best m of cands[0..n) (s_cmp_scored order) to the front, sorted;
+ * the rest is left in no particular order. A quickselect then a sort of m:
+ * the same first m as sorting all n, for k much smaller than n. */
+static void s_select_best(scored_t *cands, size_t n, size_t m)
+{
+    /* [0, lo) hold only best-m members, [hi, n) none; lo <= m <= hi. */
+    size_t lo = 0, hi = n;
+    while (hi - lo > 1 && lo < m && m < hi) {
+        /* Partition [lo, hi) around its middle element (Lomuto). */
+        size_t mid = lo + (hi - lo) / 2, store = lo;
+        scored_t pivot = cands[mid];
+        cands[mid] = cands[hi - 1];
+        cands[hi - 1] = pivot;
+        for (size_t i = lo; i < hi - 1; i++) {
+            if (s_cmp_scored(&cands[i], &pivot) < 0) {
+                scored_t tmp = cands[i];
+                cands[i] = cands[store];
+                cands[store++] = tmp;
+            }
+        }
+        cands[hi - 1] = cands[store];
+        cands[store] = pivot;
+        /* [lo, store) beat the pivot, (store, hi) do not. */
+        if (store == m || store + 1 == m)
+            break;
+        if (store > m)
+            hi = store;
+        else
+            lo = store + 1;
+    }
+    qsort(cands, m, sizeof *cands, s_cmp_scored);
+}
+
 /* Fills an Explanation from a rank detail. */
 static Bole__Explanation *s_explain(bole_call_t *call, const bole_weights_t *w,
                                     const bole_rank_detail_t *d)
@@ -403,12 +461,22 @@ static bole_status_t s_match(bole_call_t *call, int want_talents, const float *q
     bole_rank_ctx_init(&ctx);
     bole_rank_ctx_set_rarity(&ctx, logdf, n_logdf, n_records);
 
-    /* Re-rank every candidate without explanations (the fast path). */
+    /* Re-rank every candidate without explanations (the fast path). The
+     * candidates' records are scattered over the catalog and scoring them
+     * is mostly waiting for memory (perf, docs/BENCHMARKS.md): look all
+     * records up first (independent loads overlap), then prefetch each
+     * record and its skill list a few candidates ahead. */
+    const void **recs = bole_arena_array(call->arena, n ? n : 1, sizeof *recs);
+    if (!recs)
+        return BOLE_INTERNAL;
+    for (size_t i = 0; i < n; i++)
+        recs[i] = want_talents ? (const void *)bole_catalog_talent(d->catalog, cands[i].id)
+                               : (const void *)bole_catalog_need(d->catalog, cands[i].id);
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
-        const bole_talent_rec_t *t = want_talents ? bole_catalog_talent(d->catalog, cands[i].id)
-                                                  : talent;
-        const bole_need_rec_t *nd = want_talents ? need : bole_catalog_need(d->catalog, cands[i].id);
+        s_prefetch_ahead(recs, n, i, want_talents);
+        const bole_talent_rec_t *t = want_talents ? recs[i] : talent;
+        const bole_need_rec_t *nd = want_talents ? need : recs[i];
         if (!t || !nd)
             continue;
         float score = bole_rank_score_ctx(w, &ctx, t, nd, cands[i].similarity, filter->now,
@@ -420,8 +488,14 @@ static bole_status_t s_match(bole_call_t *call, int want_talents, const float *q
         cands[kept] = cands[i];
         cands[kept++].score = score;
     }
-    qsort(cands, kept, sizeof *cands, s_cmp_scored);
     size_t n_out = kept < k ? kept : k;
+    s_select_best(cands, kept, n_out);
+    /* Feature values of each answer, computed once for the explanation
+     * and the feature log (rank.c: the same features either way). */
+    float (*values)[BOLE_RANK_N_FEATURES] =
+        bole_arena_array(call->arena, n_out ? n_out : 1, sizeof *values);
+    if (!values)
+        return BOLE_INTERNAL;
 
     Bole__MatchResponse *resp = ARENA_NEW(call->arena, Bole__MatchResponse);
     Bole__MatchResult **results = bole_arena_array(call->arena, n_out + 1, sizeof *results);
@@ -455,6 +529,12 @@ static bole_status_t s_match(bole_call_t *call, int want_talents, const float *q
             r->explanation = s_explain(call, w, &detail);
             if (!r->explanation)
                 return BOLE_INTERNAL;
+            memcpy(values[i], detail.value, sizeof values[i]);
+        } else {
+            bole_rank_features_ctx(w, &ctx, t, nd, cands[i].similarity, filter->now,
+                               want_talents ? BOLE_RANK_TALENTS_FOR_NEED
+                                            : BOLE_RANK_NEEDS_FOR_TALENT,
+                               values[i]);
         }
         results[i] = r;
     }
@@ -464,17 +544,10 @@ static bole_status_t s_match(bole_call_t *call, int want_talents, const float *q
     if (!resp->request_id)
         return BOLE_INTERNAL;
     for (size_t i = 0; i < n_out; i++) {
-        const bole_talent_rec_t *t = want_talents ? bole_catalog_talent(d->catalog, cands[i].id)
-                                                  : talent;
-        const bole_need_rec_t *nd = want_talents ? need : bole_catalog_need(d->catalog, cands[i].id);
-        float values[BOLE_RANK_N_FEATURES];
-        bole_rank_features_ctx(w, &ctx, t, nd, cands[i].similarity, filter->now,
-                           want_talents ? BOLE_RANK_TALENTS_FOR_NEED : BOLE_RANK_NEEDS_FOR_TALENT,
-                           values);
         bole_feedback_log_pair(d, resp->request_id, BOLE__FEEDBACK_SOURCE__SOURCE_SEARCH,
                                bole_weights_version(w), results[i]->talent_id,
-                               results[i]->need_id, results[i]->rank, results[i]->score, values,
-                               BOLE_RANK_N_FEATURES);
+                               results[i]->need_id, results[i]->rank, results[i]->score,
+                               values[i], BOLE_RANK_N_FEATURES);
     }
     resp->results = results;
     resp->n_results = n_out;
