@@ -388,8 +388,10 @@ bole_status_t bole_store_talents_at_team_limit(bole_store_t *store, uint32_t min
     sqlite3 *db = store->db;
     sqlite3_stmt *stmt = NULL;
     int rc = sqlite3_prepare_v2(db,
-                                "SELECT m.talent_id FROM team_members m JOIN teams t "
-                                "ON t.id = m.team_id WHERE m.active = 1 AND t.state = 2 "
+                                /* Driven by teams_state: accepted teams are few,
+                                 * proposals many. */
+                                "SELECT m.talent_id FROM teams t JOIN team_members m "
+                                "ON m.team_id = t.id WHERE t.state = 2 AND m.active = 1 "
                                 "GROUP BY m.talent_id HAVING count(*) >= ?",
                                 -1, &stmt, NULL);
     if (rc != SQLITE_OK)

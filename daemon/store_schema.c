@@ -247,6 +247,12 @@ const char *const bole_store_migrations[] = {
     "  computed_at INTEGER NOT NULL,"
     "  schedule    BLOB NOT NULL"
     ");",
+
+    /* teams (team.c, issue 5): FormTeam looks up the talents at their
+     * accepted-team limit on every call; without this index that query
+     * walked every member row of every proposal ever made (docs/TEAMS.md,
+     * Latency). */
+    "CREATE INDEX teams_state ON teams(state);",
 };
 const int bole_store_n_migrations =
     (int)(sizeof bole_store_migrations / sizeof bole_store_migrations[0]);
