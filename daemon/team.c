@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "feedback.h"
 #include "index.h"
 #include "profile.h"
 #include "rank.h"
@@ -136,6 +137,7 @@ typedef struct {
     size_t n_pairs, cap_pairs;
     tf_pair_t *pairs;
     float *pair_score;            /* Raw bole_rank_score. */
+    float *pair_sim;              /* Cosine similarity (feature logging). */
 } build_t;
 
 static double s_role_importance(const Bole__ProjectRole *r)
@@ -283,14 +285,17 @@ static bole_status_t s_add_pair(build_t *b, size_t ri, int64_t id, float sim)
         size_t cap = b->cap_pairs ? b->cap_pairs * 2 : 256;
         tf_pair_t *np = bole_arena_array(b->call->arena, cap, sizeof *np);
         float *ns = bole_arena_array(b->call->arena, cap, sizeof *ns);
-        if (!np || !ns)
+        float *nm = bole_arena_array(b->call->arena, cap, sizeof *nm);
+        if (!np || !ns || !nm)
             return BOLE_INTERNAL;
         if (b->n_pairs) {
             memcpy(np, b->pairs, b->n_pairs * sizeof *np);
             memcpy(ns, b->pair_score, b->n_pairs * sizeof *ns);
+            memcpy(nm, b->pair_sim, b->n_pairs * sizeof *nm);
         }
         b->pairs = np;
         b->pair_score = ns;
+        b->pair_sim = nm;
         b->cap_pairs = cap;
     }
     uint32_t slot;
@@ -327,6 +332,7 @@ static bole_status_t s_add_pair(build_t *b, size_t ri, int64_t id, float sim)
     q->covers = covers;
     q->n_covers = nc;
     b->pair_score[b->n_pairs] = score;
+    b->pair_sim[b->n_pairs] = sim;
     b->n_pairs++;
     r->eligible++;
     return BOLE_OK;
@@ -515,6 +521,69 @@ static uint8_t *s_pack_team(bole_arena_t *a, const Bole__Team *team, size_t *len
     return buf;
 }
 
+/* ---- feature logging (issue 6) ------------------------------------------------ */
+
+/* The member-role pairs one FormTeam answer proposed, with their feature
+ * values, for the feature log (source SOURCE_TEAM). Computed under the
+ * catalog lock, logged once the proposals committed. */
+typedef struct {
+    const char *request_id;
+    const char *weights_version;
+    size_t n;
+    const char **talent_id;
+    const char **need_id;
+    float *score;
+    float *features;            /* n x BOLE_RANK_N_FEATURES. */
+} served_t;
+
+static void s_log_served(bole_daemon_t *d, void *arg)
+{
+    const served_t *s = arg;
+    for (size_t i = 0; i < s->n; i++)
+        bole_feedback_log_pair(d, s->request_id, BOLE__FEEDBACK_SOURCE__SOURCE_TEAM,
+                               s->weights_version, s->talent_id[i], s->need_id[i],
+                               (uint32_t)(i + 1), s->score[i],
+                               &s->features[i * BOLE_RANK_N_FEATURES], BOLE_RANK_N_FEATURES);
+}
+
+/* Queues the log of the picked pairs (indexes into b->pairs, in answer
+ * order; a pair repeated by an alternative is logged once, at its first
+ * position) to run after commit. Caller holds the catalog read lock. */
+static bole_status_t s_defer_log(build_t *b, const size_t *picked, size_t n_picked,
+                                 const char *request_id)
+{
+    bole_arena_t *a = b->call->arena;
+    served_t *s = ARENA_NEW(a, served_t);
+    uint8_t *seen = bole_arena_array(a, b->n_pairs + 1, 1);
+    if (!s || !seen)
+        return BOLE_INTERNAL;
+    s->request_id = request_id;
+    s->weights_version = bole_arena_strdup(a, bole_weights_version(b->w));
+    s->talent_id = bole_arena_array(a, n_picked + 1, sizeof *s->talent_id);
+    s->need_id = bole_arena_array(a, n_picked + 1, sizeof *s->need_id);
+    s->score = bole_arena_array(a, n_picked + 1, sizeof *s->score);
+    s->features = bole_arena_array(a, (n_picked + 1) * BOLE_RANK_N_FEATURES,
+                                   sizeof *s->features);
+    if (!s->weights_version || !s->talent_id || !s->need_id || !s->score || !s->features)
+        return BOLE_INTERNAL;
+    s->n = 0;
+    for (size_t i = 0; i < n_picked; i++) {
+        size_t pi = picked[i];
+        if (seen[pi])
+            continue;
+        seen[pi] = 1;
+        const tf_pair_t *q = &b->pairs[pi];
+        const role_ctx_t *r = &b->roles[q->role];
+        s->talent_id[s->n] = b->talent_ext[q->talent];
+        s->need_id[s->n] = r->role->role_id; /* The role's need id. */
+        s->score[s->n] = b->pair_score[pi];
+        bole_rank_features(b->w, b->talents[q->talent], r->need, b->pair_sim[pi], b->now,
+                           BOLE_RANK_TALENTS_FOR_NEED, &s->features[s->n * BOLE_RANK_N_FEATURES]);
+        s->n++;
+    }
+    return bole_call_defer(b->call, s_log_served, NULL, s) == 0 ? BOLE_OK : BOLE_INTERNAL;
+}
+
 /* ---- FormTeam -------------------------------------------------------------- */
 
 typedef struct {
@@ -669,7 +738,11 @@ static bole_status_t s_form(bole_call_t *call, Bole__Project *p, const Bole__For
     tf_problem_t prob = s_problem(&b);
     tf_overlap_t *overlaps = bole_arena_array(call->arena, alternatives, sizeof *overlaps);
     resp->teams = bole_arena_array(call->arena, alternatives, sizeof *resp->teams);
-    if (!overlaps || !resp->teams)
+    size_t seats = 0, n_served = 0;
+    for (size_t ri = 0; ri < b.n_roles; ri++)
+        seats += b.headcount[ri];
+    size_t *served = bole_arena_array(call->arena, alternatives * seats + 1, sizeof *served);
+    if (!overlaps || !resp->teams || !served)
         return BOLE_INTERNAL;
     for (uint32_t k = 0; k < alternatives; k++) {
         prob.overlaps = overlaps;
@@ -689,8 +762,10 @@ static bole_status_t s_form(bole_call_t *call, Bole__Project *p, const Bole__For
             tf_result_free(&res);
             return BOLE_INTERNAL;
         }
-        for (size_t i = 0; i < res.n_picked; i++)
+        for (size_t i = 0; i < res.n_picked; i++) {
             member[b.pairs[res.picked[i]].talent] = 1;
+            served[n_served++] = res.picked[i];
+        }
         size_t swap = (size_t)ceil((double)difference * (double)res.n_picked - 1e-9);
         overlaps[k] = (tf_overlap_t){member, res.n_picked - (swap < res.n_picked ? swap
                                                                                  : res.n_picked)};
@@ -718,7 +793,11 @@ static bole_status_t s_form(bole_call_t *call, Bole__Project *p, const Bole__For
             return BOLE_INTERNAL;
         resp->teams[resp->n_teams++] = team;
     }
-    return BOLE_OK;
+    /* Outcome tracking: the answer's id, quoted back in RecordFeedback. */
+    resp->request_id = bole_feedback_request_id(d, call->arena);
+    if (!resp->request_id)
+        return BOLE_INTERNAL;
+    return s_defer_log(&b, served, n_served, resp->request_id);
 }
 
 bole_status_t bole_handle_form_team(bole_call_t *call)

@@ -722,6 +722,145 @@ static void test_bad_input(void)
     CHECK(harness_health_ok(s_c));
 }
 
+/* Outcome tracking (issue 6): a FormTeam answer carries a request id, its
+ * proposed member-role pairs are feature-logged with SOURCE_TEAM, feedback
+ * quoting the id joins them, and FeedbackStats shows the team funnel. */
+static Bole__Response *s_team_stats(void)
+{
+    Bole__Request req = BOLE__REQUEST__INIT;
+    Bole__FeedbackStatsRequest b = BOLE__FEEDBACK_STATS_REQUEST__INIT;
+    b.source = BOLE__FEEDBACK_SOURCE__SOURCE_TEAM;
+    req.body_case = BOLE__REQUEST__BODY_FEEDBACK_STATS;
+    req.feedback_stats = &b;
+    return s_call(&req);
+}
+
+static void test_team_feedback(void)
+{
+    Bole__Response *other = s_form("P-product", 1, NULL);
+    Bole__Response *r = s_form("P-product", 2, NULL);
+    REQUIRE(other->form_team != NULL && r->form_team != NULL);
+    const Bole__FormTeamResponse *f = r->form_team;
+    REQUIRE(f->n_teams >= 1 && f->teams[0]->n_members >= 2);
+    CHECK(f->request_id != NULL && f->request_id[0] != 0);
+    CHECK(strcmp(f->request_id, other->form_team->request_id) != 0);
+    /* Distinct pairs of this answer: alternatives may repeat a member. */
+    size_t pairs = 0;
+    for (size_t t = 0; t < f->n_teams; t++)
+        for (size_t i = 0; i < f->teams[t]->n_members; i++) {
+            const Bole__TeamMember *m = f->teams[t]->members[i];
+            int repeat = 0;
+            for (size_t u = 0; u < t && !repeat; u++)
+                for (size_t j = 0; j < f->teams[u]->n_members && !repeat; j++)
+                    repeat = strcmp(f->teams[u]->members[j]->talent_id, m->talent_id) == 0 &&
+                             strcmp(f->teams[u]->members[j]->role_id, m->role_id) == 0;
+            pairs += !repeat;
+        }
+    const Bole__TeamMember *a = f->teams[0]->members[0], *b = f->teams[0]->members[1];
+
+    /* Member a goes all the way to hire, b is only shown; one event names a
+     * talent the answer did not propose for that role, one an unknown id. */
+    static const Bole__FeedbackKind path[] = {
+        BOLE__FEEDBACK_KIND__FEEDBACK_IMPRESSION, BOLE__FEEDBACK_KIND__FEEDBACK_CLICK,
+        BOLE__FEEDBACK_KIND__FEEDBACK_APPLY, BOLE__FEEDBACK_KIND__FEEDBACK_INTERVIEW,
+        BOLE__FEEDBACK_KIND__FEEDBACK_HIRE};
+    enum { N_PATH = sizeof path / sizeof path[0], N_EV = N_PATH + 3 };
+    Bole__FeedbackEvent ev[N_EV], *evp[N_EV];
+    for (size_t i = 0; i < N_EV; i++) {
+        Bole__FeedbackEvent e0 = BOLE__FEEDBACK_EVENT__INIT;
+        ev[i] = e0;
+        ev[i].request_id = f->request_id;
+        ev[i].talent_id = a->talent_id;
+        ev[i].need_id = a->role_id;
+        ev[i].position = 1;
+        ev[i].kind = i < N_PATH ? path[i] : BOLE__FEEDBACK_KIND__FEEDBACK_IMPRESSION;
+        evp[i] = &ev[i];
+    }
+    ev[N_PATH].talent_id = b->talent_id;
+    ev[N_PATH].need_id = b->role_id;
+    ev[N_PATH].position = 2;
+    ev[N_PATH + 1].talent_id = (char *)"T-not-proposed";
+    ev[N_PATH + 2].request_id = (char *)"no-such-team-answer";
+    Bole__Request req = BOLE__REQUEST__INIT;
+    Bole__RecordFeedbackRequest rb = BOLE__RECORD_FEEDBACK_REQUEST__INIT;
+    rb.events = evp;
+    rb.n_events = N_EV;
+    req.body_case = BOLE__REQUEST__BODY_RECORD_FEEDBACK;
+    req.record_feedback = &rb;
+    Bole__Response *fr = s_call(&req);
+    CHECK_EQ_INT(fr->status, BOLE__STATUS_CODE__OK);
+    REQUIRE(fr->record_feedback != NULL);
+    CHECK_EQ_UINT(fr->record_feedback->recorded, N_EV);
+    CHECK_EQ_UINT(fr->record_feedback->joined, N_PATH + 1);
+    /* Ids of events that did not join, once each: ours (the talent it did
+     * not propose) and the made-up one. */
+    CHECK_EQ_UINT(fr->record_feedback->n_unknown_request_ids, 2);
+    int made_up = 0;
+    for (size_t i = 0; i < fr->record_feedback->n_unknown_request_ids; i++)
+        made_up += strcmp(fr->record_feedback->unknown_request_ids[i], "no-such-team-answer") == 0;
+    CHECK_EQ_INT(made_up, 1);
+    bole_response_free(fr);
+
+    /* The logger thread writes the pairs within ~100 ms; wait (up to 10 s,
+     * not a timed assertion) until the funnel sees them. */
+    Bole__Response *st = NULL;
+    for (int tries = 0; tries < 200; tries++) {
+        bole_response_free(st);
+        st = s_team_stats();
+        if (st->feedback_stats && st->feedback_stats->n_rows == 1 &&
+            st->feedback_stats->rows[0]->impressions >= 2)
+            break;
+        usleep(50 * 1000);
+    }
+    CHECK_EQ_INT(st->status, BOLE__STATUS_CODE__OK);
+    REQUIRE(st->feedback_stats != NULL && st->feedback_stats->n_rows == 1);
+    const Bole__FunnelRow *row = st->feedback_stats->rows[0];
+    CHECK_EQ_INT(row->source, BOLE__FEEDBACK_SOURCE__SOURCE_TEAM);
+    CHECK_GE_UINT(row->served, pairs + other->form_team->teams[0]->n_members);
+    CHECK_EQ_UINT(row->impressions, 2); /* a and b; the unjoined events do not count. */
+    CHECK_EQ_UINT(row->clicks, 1);
+    CHECK_EQ_UINT(row->applies, 1);
+    CHECK_EQ_UINT(row->interviews, 1);
+    CHECK_EQ_UINT(row->hires, 1);
+    bole_response_free(st);
+
+    /* The logged row of member a: its features, score and source. */
+    int found = 0;
+    uint64_t after = 0;
+    for (int page = 0; page < 100 && !found; page++) {
+        Bole__Request xq = BOLE__REQUEST__INIT;
+        Bole__ExportOutcomesRequest xb = BOLE__EXPORT_OUTCOMES_REQUEST__INIT;
+        xb.after_seq = after;
+        xb.limit = 1000;
+        xq.body_case = BOLE__REQUEST__BODY_EXPORT_OUTCOMES;
+        xq.export_outcomes = &xb;
+        Bole__Response *x = s_call(&xq);
+        REQUIRE(x->export_outcomes != NULL);
+        for (size_t i = 0; i < x->export_outcomes->n_rows; i++) {
+            const Bole__OutcomeRow *o = x->export_outcomes->rows[i];
+            if (strcmp(o->request_id, f->request_id) != 0 || strcmp(o->talent_id, a->talent_id))
+                continue;
+            found++;
+            CHECK_EQ_STR(o->need_id, a->role_id);
+            CHECK_EQ_INT(o->source, BOLE__FEEDBACK_SOURCE__SOURCE_TEAM);
+            CHECK_EQ_UINT(o->position, 1);
+            CHECK_EQ_INT(o->outcome, BOLE__FEEDBACK_KIND__FEEDBACK_HIRE);
+            CHECK_NEAR(o->score, a->match_score, 1e-6);
+            REQUIRE(o->n_features == 10);
+            CHECK_EQ_STR(o->features[0]->feature, "similarity");
+            CHECK(o->features[0]->value > 0.0f);
+        }
+        after = x->export_outcomes->last_seq;
+        int more = x->export_outcomes->more;
+        bole_response_free(x);
+        if (!more)
+            break;
+    }
+    CHECK_EQ_INT(found, 1);
+    bole_response_free(other);
+    bole_response_free(r);
+}
+
 static void test_delete(void)
 {
     CHECK_EQ_INT(s_get_status(BOLE__REQUEST__BODY_DELETE_PROJECT, "P-product"),
@@ -763,6 +902,7 @@ int main(void)
     test_lifecycle(&pr, team0, members0, n0);
     test_team_for_projects();
     test_bad_input();
+    test_team_feedback();
     test_delete();
 
     zmq_close(s_sub);
