@@ -828,6 +828,14 @@ int bole_index_search(bole_index_t *ix, const float *query, size_t k,
                       bole_index_filter_fn filter, void *filter_ctx,
                       int64_t *ids, float *scores, size_t *n_out, int *exact_out)
 {
+    return bole_index_search_probe(ix, query, k, 0, filter, filter_ctx, ids, scores, n_out,
+                                   exact_out);
+}
+
+int bole_index_search_probe(bole_index_t *ix, const float *query, size_t k, int nprobe,
+                            bole_index_filter_fn filter, void *filter_ctx,
+                            int64_t *ids, float *scores, size_t *n_out, int *exact_out)
+{
     if (n_out != NULL)
         *n_out = 0;
     if (exact_out != NULL)
@@ -871,7 +879,11 @@ restart:
     if (alive < 0.05)
         alive = 0.05;
     size_t kk = (size_t)((double)k / alive * 1.1) + 8;
-    int np = s_nprobe(ix);
+    /* This call's base probe count (read under the lock: nlist may change). */
+    int np_base = s_nprobe(ix);
+    if (nprobe > 0)
+        np_base = nprobe < ix->nlist ? nprobe : (ix->nlist > 0 ? ix->nlist : 1);
+    int np = np_base;
     int np_max = ix->ann_kind == ANN_IVF ? (ix->nlist / 4 > np ? ix->nlist / 4 : np) : 0;
     for (int attempt = 0;; attempt++) {
         if (kk > ix->ann_n)
@@ -936,7 +948,7 @@ restart:
         double p = seen > 0 ? (double)(pass > 0 ? pass : 1) / (double)seen : 1.0;
         int np_want = np;
         if (ix->ann_kind == ANN_IVF && p < 0.5)
-            np_want = (int)((double)s_nprobe(ix) / p) + 1;
+            np_want = (int)((double)np_base / p) + 1;
         if (t.n >= k && np_want <= np)
             break;
         if (np_want > np) {

@@ -101,6 +101,15 @@ int bole_index_search(bole_index_t *ix, const float *query, size_t k,
                       bole_index_filter_fn filter, void *filter_ctx,
                       int64_t *ids, float *scores, size_t *n_out, int *exact_out);
 
+/* bole_index_search probing at most nprobe IVF lists per query before any
+ * filter adjustment (0 = the index's nprobe; capped at the tier's list
+ * count). For callers that want good candidates rather
+ * than the exact top, e.g. team pools (docs/TEAMS.md). The k-hits promise
+ * above holds unchanged. */
+int bole_index_search_probe(bole_index_t *ix, const float *query, size_t k, int nprobe,
+                            bole_index_filter_fn filter, void *filter_ctx,
+                            int64_t *ids, float *scores, size_t *n_out, int *exact_out);
+
 /* Exact scores for a caller-chosen candidate list: scores[i] =
  * <query, vec(ids[i])>, -INFINITY for absent ids. */
 int bole_index_score_ids(bole_index_t *ix, const float *query, const int64_t *ids,

@@ -41,6 +41,7 @@
 #define POOL_MIN           64     /* Candidates per role from the index. */
 #define POOL_PER_SEAT      16
 #define POOL_MAX           400
+#define POOL_NPROBE        8      /* IVF lists probed per pool search (docs/TEAMS.md). */
 #define DEFAULT_PROJECTS_K 10
 
 /* ---- filters -------------------------------------------------------------- */
@@ -721,8 +722,8 @@ static bole_status_t s_form(bole_call_t *call, Bole__Project *p, const Bole__For
         if (!ids || !sims)
             return BOLE_INTERNAL;
         size_t n = 0;
-        if (bole_index_search(d->talent_index, rc->vec, want, s_talent_pass, &rc->rej, ids, sims,
-                              &n, NULL) != 0) {
+        if (bole_index_search_probe(d->talent_index, rc->vec, want, POOL_NPROBE, s_talent_pass,
+                                    &rc->rej, ids, sims, &n, NULL) != 0) {
             snprintf(call->err, call->errlen, "vector search failed");
             return BOLE_INTERNAL;
         }

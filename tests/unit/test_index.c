@@ -688,6 +688,32 @@ static void test_recall(void)
             n, d, rank, rec, n / ((t1 - t0) / 1e3), t2 - t1, tsearch / nq, exacts);
     CHECK(rec >= 0.95);
     CHECK_EQ_INT(exacts, 0);
+
+    /* A per-call probe count (bole_index_search_probe): every list gives
+     * the exact top-k, one list a worse answer that still has k hits. */
+    double rec_all = 0, rec_one = 0;
+    int short_one = 0;
+    for (int t = 0; t < nq; t++) {
+        float q[128];
+        lowrank_vecs(q, 1, d, rank, proj);
+        size_t rn = brute(x, n, d, 0, q, k, NULL, ri, rs);
+        for (int pass = 0; pass < 2; pass++) {
+            size_t gn = 0, hit = 0;
+            CHECK_EQ_INT(bole_index_search_probe(ix, q, k, pass ? 1 : 256, NULL, NULL, gi, gs,
+                                                 &gn, NULL), 0);
+            for (size_t i = 0; i < gn; i++)
+                for (size_t j = 0; j < rn; j++)
+                    hit += gi[i] == ri[j];
+            *(pass ? &rec_one : &rec_all) += (double)hit / (double)rn / nq;
+            if (pass)
+                short_one += gn < k;
+        }
+    }
+    fprintf(stderr, "recall@200 by probe count: all 256 lists %.4f, 1 list %.4f\n", rec_all,
+            rec_one);
+    CHECK(rec_all >= 0.999);
+    CHECK(rec_one < rec);
+    CHECK_EQ_INT(short_one, 0);
     bole_index_destroy(&ix);
     free(x);
     free(proj);

@@ -251,18 +251,23 @@ int main(int argc, char **argv)
     for (int w = 0; w < 5; w++) /* Warm-up. */
         bole_response_free(s_call(c, &req));
     size_t members = 0;
+    double objective = 0.0, coverage = 0.0;
     for (long i = 0; i < runs; i++) {
         double t0 = s_now_ms();
         Bole__Response *r = s_call(c, &req);
         ms[i] = s_now_ms() - t0;
         members = r->form_team && r->form_team->n_teams ? r->form_team->teams[0]->n_members : 0;
+        if (members) {
+            objective = r->form_team->teams[0]->objective;
+            coverage = r->form_team->teams[0]->coverage_score;
+        }
         bole_response_free(r);
     }
     qsort(ms, (size_t)runs, sizeof *ms, s_cmp);
     printf("FormTeam 6 roles x 2 seats, %ld talents loaded, %ld runs: p50 %.2f ms, "
-           "p99 %.2f ms, max %.2f ms (%zu members)\n",
+           "p99 %.2f ms, max %.2f ms (%zu members, objective %.4f, coverage %.4f)\n",
            load ? talents : -1L, runs, ms[runs / 2], ms[(size_t)((double)runs * 0.99)],
-           ms[runs - 1], members);
+           ms[runs - 1], members, objective, coverage);
     free(ms);
     bole_client_destroy(&c);
     return 0;
