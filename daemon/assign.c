@@ -11,7 +11,7 @@
 
 #define NONE UINT32_MAX
 #define COST_SCALE 1e6          /* Scores are compared on a 1e-6 grid. */
-#define INF_COST INT64_MAX
+#define ALPHA 8                 /* Cost-scaling step: eps /= ALPHA per refine. */
 
 /* ---- shared helpers ------------------------------------------------------ */
 
@@ -87,71 +87,106 @@ static int s_dedup(const bole_assign_problem_t *p, uint8_t *usable)
     return 0;
 }
 
-/* ---- optimal: successive shortest paths ---------------------------------- */
+/* ---- optimal: cost-scaling push-relabel ----------------------------------- */
 
 /* Residual arcs in CSR order (all arcs out of one node are contiguous, so a
- * node's scan is sequential). Each arc knows its partner (rev) and the
- * pair's total capacity, so the partner's residual (total - cap) and cost
- * (-cost) are read without touching the partner. */
+ * node's scan is sequential); rev is the partner arc. */
 typedef struct {
     uint32_t to;
-    uint32_t rev;       /* Index of the partner arc. */
-    int32_t cap;        /* Residual capacity of this arc. */
-    int32_t total;      /* cap + partner's cap. */
-    int64_t cost;
+    uint32_t rev;
+    int32_t cap;        /* Residual capacity. */
+    int64_t cost;       /* Scaled integer cost (see bole_assign_optimal). */
 } arc_t;
 
 typedef struct {
-    int64_t d;
-    uint32_t v;
-} heap_item_t;
+    arc_t *arcs;
+    uint32_t *first;    /* Arcs of node v: first[v] .. first[v+1]-1. */
+    int64_t *price;
+    int64_t *excess;
+    uint32_t *cur;      /* Current arc: no admissible arc before it. */
+    uint32_t *queue;    /* FIFO of active nodes, a ring of nv slots. */
+    uint8_t *queued;
+    size_t nv;
+} flow_t;
 
-typedef struct {
-    heap_item_t *a;
-    size_t n, cap;
-} heap_t;
-
-static int s_heap_push(heap_t *h, int64_t d, uint32_t v)
+/* Reduced cost c(v,w) + p(v) - p(w) of arc a out of v. */
+static inline int64_t s_reduced(const flow_t *f, uint32_t v, const arc_t *a)
 {
-    if (h->n == h->cap) {
-        size_t nc = h->cap ? h->cap * 2 : 1024;
-        heap_item_t *na = realloc(h->a, nc * sizeof *na);
-        if (!na)
-            return -1;
-        h->a = na;
-        h->cap = nc;
-    }
-    size_t i = h->n++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (h->a[parent].d <= d)
-            break;
-        h->a[i] = h->a[parent];
-        i = parent;
-    }
-    h->a[i] = (heap_item_t){d, v};
-    return 0;
+    return a->cost + f->price[v] - f->price[a->to];
 }
 
-static heap_item_t s_heap_pop(heap_t *h)
+static inline void s_push(flow_t *f, uint32_t v, arc_t *a, int32_t amount)
 {
-    heap_item_t top = h->a[0];
-    heap_item_t last = h->a[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n)
-            break;
-        if (c + 1 < h->n && h->a[c + 1].d < h->a[c].d)
-            c++;
-        if (h->a[c].d >= last.d)
-            break;
-        h->a[i] = h->a[c];
-        i = c;
+    a->cap -= amount;
+    f->arcs[a->rev].cap += amount;
+    f->excess[v] -= amount;
+    f->excess[a->to] += amount;
+}
+
+/* One refine of Goldberg-Tarjan's cost scaling: turns the current
+ * circulation (which is alpha*eps-optimal) into an eps-optimal one. First
+ * every arc with negative reduced cost is saturated (0-optimal pseudoflow),
+ * then active nodes are discharged along admissible arcs (residual, reduced
+ * cost < 0) and relabelled when they have none. */
+static void s_refine(flow_t *f, int64_t eps)
+{
+    size_t nv = f->nv, qh = 0, qt = 0;
+    for (uint32_t v = 0; v < nv; v++)
+        for (uint32_t i = f->first[v]; i < f->first[v + 1]; i++) {
+            arc_t *a = &f->arcs[i];
+            if (a->cap > 0 && s_reduced(f, v, a) < 0)
+                s_push(f, v, a, a->cap);
+        }
+    for (uint32_t v = 0; v < nv; v++) {
+        f->cur[v] = f->first[v];
+        f->queued[v] = f->excess[v] > 0;
+        if (f->queued[v])
+            f->queue[qt++] = v; /* At most nv nodes: no wrap yet. */
     }
-    if (h->n)
-        h->a[i] = last;
-    return top;
+    qt %= nv;
+    size_t n_active = 0;
+    for (uint32_t v = 0; v < nv; v++)
+        n_active += f->queued[v];
+    while (n_active) {
+        uint32_t v = f->queue[qh];
+        qh = (qh + 1) % nv;
+        n_active--;
+        f->queued[v] = 0;
+        uint32_t end = f->first[v + 1];
+        while (f->excess[v] > 0) {
+            if (f->cur[v] == end) {
+                /* Relabel: the highest price that makes one arc admissible
+                 * (reduced cost -eps) and keeps every arc >= -eps. A node
+                 * with excess always has a residual arc out (the flow came
+                 * in along one). */
+                int64_t best = INT64_MIN;
+                for (uint32_t i = f->first[v]; i < end; i++) {
+                    const arc_t *a = &f->arcs[i];
+                    if (a->cap > 0 && f->price[a->to] - a->cost > best)
+                        best = f->price[a->to] - a->cost;
+                }
+                f->price[v] = best - eps;
+                f->cur[v] = f->first[v];
+                continue;
+            }
+            arc_t *a = &f->arcs[f->cur[v]];
+            if (a->cap > 0 && s_reduced(f, v, a) < 0) {
+                uint32_t w = a->to;
+                int32_t amount = f->excess[v] < a->cap ? (int32_t)f->excess[v] : a->cap;
+                s_push(f, v, a, amount);
+                if (f->excess[w] > 0 && !f->queued[w]) {
+                    f->queued[w] = 1;
+                    f->queue[qt] = w;
+                    qt = (qt + 1) % nv;
+                    n_active++;
+                }
+                if (a->cap == 0)
+                    f->cur[v]++;
+            } else {
+                f->cur[v]++;
+            }
+        }
+    }
 }
 
 int bole_assign_optimal(const bole_assign_problem_t *p, uint8_t *chosen)
@@ -163,183 +198,113 @@ int bole_assign_optimal(const bole_assign_problem_t *p, uint8_t *chosen)
     size_t T = p->n_talents, B = p->n_booths;
     size_t nv = T + B + 2;
     uint32_t S = 0, K = (uint32_t)(T + B + 1);
-    size_t max_pairs = T + B + p->n_edges;
+    size_t max_pairs = T + B + p->n_edges + 1;
     /* Arc pairs as (u, v, cap, cost) first, then laid out in CSR order. */
-    uint32_t *pu = malloc((max_pairs ? max_pairs : 1) * sizeof *pu);
-    uint32_t *pv = malloc((max_pairs ? max_pairs : 1) * sizeof *pv);
-    int32_t *pc = malloc((max_pairs ? max_pairs : 1) * sizeof *pc);
-    int64_t *pw = malloc((max_pairs ? max_pairs : 1) * sizeof *pw);
-    uint32_t *pfwd = malloc((max_pairs ? max_pairs : 1) * sizeof *pfwd); /* Pair -> fwd arc. */
-    arc_t *arcs = malloc((max_pairs ? 2 * max_pairs : 1) * sizeof *arcs);
-    uint32_t *first = calloc(nv + 1, sizeof *first);
+    uint32_t *pu = malloc(max_pairs * sizeof *pu);
+    uint32_t *pv = malloc(max_pairs * sizeof *pv);
+    int32_t *pc = malloc(max_pairs * sizeof *pc);
+    int64_t *pw = malloc(max_pairs * sizeof *pw);
+    uint32_t *pfwd = malloc(max_pairs * sizeof *pfwd); /* Pair -> forward arc. */
     uint32_t *fill = malloc(nv * sizeof *fill);
+    uint32_t *deg = calloc(nv, sizeof *deg);
     uint32_t *pair_of_edge = malloc((p->n_edges ? p->n_edges : 1) * sizeof *pair_of_edge);
     uint8_t *usable = malloc(p->n_edges ? p->n_edges : 1);
-    int64_t *pot = calloc(nv, sizeof *pot);
-    int64_t *dist = malloc(nv * sizeof *dist);
-    uint32_t *prev = malloc(nv * sizeof *prev);     /* Arc from a node towards K. */
-    uint32_t *settled = malloc(nv * sizeof *settled);
-    int64_t *sdist = malloc(nv * sizeof *sdist);    /* Distance of settled[i]. */
-    uint32_t *touched = malloc((nv + 1) * sizeof *touched);
-    uint32_t *sarc = malloc((T ? T : 1) * sizeof *sarc); /* Arc S -> talent. */
-    uint8_t *done = calloc(nv, 1);
-    heap_t heap = {0};
+    flow_t f = {
+        .arcs = malloc(2 * max_pairs * sizeof *f.arcs),
+        .first = calloc(nv + 1, sizeof *f.first),
+        .price = calloc(nv, sizeof *f.price),
+        .excess = calloc(nv, sizeof *f.excess),
+        .cur = malloc(nv * sizeof *f.cur),
+        .queue = malloc(nv * sizeof *f.queue),
+        .queued = calloc(nv, 1),
+        .nv = nv,
+    };
     int rc = -1;
-    if (!pu || !pv || !pc || !pw || !pfwd || !arcs || !first || !fill || !pair_of_edge ||
-        !usable || !pot || !dist || !prev || !settled || !sdist || !touched || !sarc || !done)
+    if (!pu || !pv || !pc || !pw || !pfwd || !fill || !deg || !pair_of_edge || !usable ||
+        !f.arcs || !f.first || !f.price || !f.excess || !f.cur || !f.queue || !f.queued)
         goto out;
     if (s_dedup(p, usable) != 0)
         goto out;
+    /* Integer costs: the score on a 1e-6 grid (coarser only if the scores
+     * are so large that prices could overflow), times nv + 1. An
+     * eps-optimal circulation with eps < 1/nv in the unscaled costs is
+     * optimal, so the last refine (eps = 1) ends exactly optimal. Prices
+     * stay within a few nv * max|cost| (Goldberg-Tarjan), hence the bound. */
+    double max_score = 0;
+    for (size_t e = 0; e < p->n_edges; e++)
+        if (usable[e] && p->edges[e].score > max_score)
+            max_score = p->edges[e].score;
+    double grid = COST_SCALE, mult = (double)nv + 1;
+    while (grid > 1e-3 && max_score * grid * mult * (double)nv * 16.0 > 4e18)
+        grid /= 10;
+    if (max_score * grid * mult * (double)nv * 16.0 > 4e18)
+        goto out;
     size_t np = 0;
-    for (size_t t = 0; t < T; t++) {
-        uint32_t c = p->talent_cap ? p->talent_cap[t] : 1;
-        sarc[t] = NONE;
-        if (c) {
-            sarc[t] = (uint32_t)np; /* A pair index for now; an arc index below. */
-            pu[np] = S, pv[np] = (uint32_t)(1 + t), pw[np] = 0;
-            pc[np++] = (int32_t)(c > INT32_MAX ? INT32_MAX : c);
-        }
-    }
-    for (size_t b = 0; b < B; b++) {
-        uint32_t c = p->booth_cap ? p->booth_cap[b] : 1;
-        if (c) {
-            pu[np] = (uint32_t)(1 + T + b), pv[np] = K, pw[np] = 0;
-            pc[np++] = (int32_t)(c > INT32_MAX ? INT32_MAX : c);
-        }
-    }
     for (size_t e = 0; e < p->n_edges; e++) {
         pair_of_edge[e] = NONE;
         if (!usable[e] || !(p->edges[e].score > 0))
             continue;
-        int64_t w = -(int64_t)llround((double)p->edges[e].score * COST_SCALE);
+        int64_t w = -(int64_t)llround((double)p->edges[e].score * grid);
         if (w >= 0)
             continue;
         pair_of_edge[e] = (uint32_t)np;
         pu[np] = 1 + p->edges[e].talent, pv[np] = (uint32_t)(1 + T + p->edges[e].booth);
-        pw[np] = w;
+        pw[np] = w * (int64_t)(nv + 1);
         pc[np++] = 1;
+        deg[pu[np - 1]]++;
+        deg[pv[np - 1]]++;
     }
+    /* Source and sink arcs, capped at the degree (more can never flow), so
+     * every capacity and the return arc fit in int32. */
+    int64_t supply = 0;
+    for (size_t t = 0; t < T; t++) {
+        uint32_t c = p->talent_cap ? p->talent_cap[t] : 1;
+        if (c > deg[1 + t])
+            c = deg[1 + t];
+        if (c) {
+            pu[np] = S, pv[np] = (uint32_t)(1 + t), pw[np] = 0;
+            pc[np++] = (int32_t)c;
+            supply += c;
+        }
+    }
+    for (size_t b = 0; b < B; b++) {
+        uint32_t c = p->booth_cap ? p->booth_cap[b] : 1;
+        if (c > deg[1 + T + b])
+            c = deg[1 + T + b];
+        if (c) {
+            pu[np] = (uint32_t)(1 + T + b), pv[np] = K, pw[np] = 0;
+            pc[np++] = (int32_t)c;
+        }
+    }
+    /* The return arc makes it a circulation: its minimum cost is the
+     * maximum-weight b-matching (no cardinality is forced). */
+    pu[np] = K, pv[np] = S, pw[np] = 0;
+    pc[np++] = (int32_t)supply;
     for (size_t i = 0; i < np; i++) {
-        first[pu[i] + 1]++;
-        first[pv[i] + 1]++;
+        f.first[pu[i] + 1]++;
+        f.first[pv[i] + 1]++;
     }
     for (size_t v = 0; v < nv; v++) {
-        first[v + 1] += first[v];
-        fill[v] = first[v];
+        f.first[v + 1] += f.first[v];
+        fill[v] = f.first[v];
     }
+    int64_t max_cost = 0;
     for (size_t i = 0; i < np; i++) {
-        uint32_t f = fill[pu[i]]++, r = fill[pv[i]]++;
-        arcs[f] = (arc_t){pv[i], r, pc[i], pc[i], pw[i]};
-        arcs[r] = (arc_t){pu[i], f, 0, pc[i], -pw[i]};
-        pfwd[i] = f;
+        uint32_t a = fill[pu[i]]++, r = fill[pv[i]]++;
+        f.arcs[a] = (arc_t){pv[i], r, pc[i], pw[i]};
+        f.arcs[r] = (arc_t){pu[i], a, 0, -pw[i]};
+        pfwd[i] = a;
+        if (-pw[i] > max_cost)
+            max_cost = -pw[i];
     }
-    for (size_t t = 0; t < T; t++)
-        if (sarc[t] != NONE)
-            sarc[t] = pfwd[sarc[t]];
-    /* Initial potentials: the network is a DAG, so shortest distances from S
-     * in layer order make every reduced cost non-negative. */
-    int64_t min_booth = 0;
-    for (size_t b = 0; b < B; b++) {
-        uint32_t v = (uint32_t)(1 + T + b);
-        int64_t best = 0;
-        for (uint32_t a = first[v]; a < first[v + 1]; a++)
-            if (arcs[a].to != K && -arcs[a].cost < best)
-                best = -arcs[a].cost; /* Partner of a talent -> booth arc. */
-        pot[v] = best;
-        if (best < min_booth)
-            min_booth = best;
-    }
-    pot[K] = min_booth;
-
-    /* Dijkstra runs backwards from the sink (dist[v] = distance from v to
-     * K): the booths with seats left are few, and nearly every talent still
-     * has room, so the search reaches S after a few dozen nodes, where a
-     * forward search would start by pushing every talent. */
-    for (size_t v = 0; v < nv; v++)
-        dist[v] = INF_COST;
-    for (;;) {
-        size_t n_settled = 0, n_touched = 0;
-        heap.n = 0;
-        dist[K] = 0;
-        touched[n_touched++] = K;
-        if (s_heap_push(&heap, 0, K) != 0)
-            goto out;
-        while (heap.n) {
-            heap_item_t it = s_heap_pop(&heap);
-            /* S is final once nothing closer is left; ties at its distance
-             * need no settling (they keep pot + D, which is exact). With
-             * many equal scores this saves most of the search. */
-            if (it.d >= dist[S])
-                break;
-            if (done[it.v] || it.d != dist[it.v])
-                continue;
-            done[it.v] = 1;
-            sdist[n_settled] = it.d;
-            settled[n_settled++] = it.v;
-            if (it.v == S)
-                break;
-            int64_t pv_ = pot[it.v];
-            /* Residual arcs u -> it.v are the partners of the arcs out of it.v. */
-            for (uint32_t a = first[it.v]; a < first[it.v + 1]; a++) {
-                const arc_t *x = &arcs[a];
-                if (x->total - x->cap <= 0)
-                    continue;
-                uint32_t u = x->to;
-                if (done[u])
-                    continue;
-                int64_t rc_ = -x->cost + pot[u] - pv_;
-                if (rc_ < 0)
-                    rc_ = 0; /* Cannot happen with exact integers; guard anyway. */
-                int64_t nd = it.d + rc_;
-                /* Nothing at or beyond the best known S distance matters. */
-                if (nd >= dist[u] || nd >= dist[S])
-                    continue;
-                if (dist[u] == INF_COST)
-                    touched[n_touched++] = u;
-                dist[u] = nd;
-                prev[u] = x->rev; /* Arc u -> it.v. */
-                if (s_heap_push(&heap, nd, u) != 0)
-                    goto out;
-                /* A talent with room closes a path at once: bound S early. */
-                if (u >= 1 && u <= T && sarc[u - 1] != NONE && arcs[sarc[u - 1]].cap > 0) {
-                    int64_t ns = nd + pot[S] - pot[u];
-                    if (ns < nd)
-                        ns = nd;
-                    if (ns < dist[S]) {
-                        if (dist[S] == INF_COST)
-                            touched[n_touched++] = S;
-                        dist[S] = ns;
-                        prev[S] = sarc[u - 1];
-                        if (s_heap_push(&heap, ns, S) != 0)
-                            goto out;
-                    }
-                }
-            }
-        }
-        int64_t D = dist[S];
-        for (size_t i = 0; i < n_touched; i++)
-            dist[touched[i]] = INF_COST;
-        for (size_t i = 0; i < n_settled; i++)
-            done[settled[i]] = 0;
-        if (D == INF_COST)
-            break;
-        int64_t real = D - pot[S] + pot[K];
-        if (real >= 0)
-            break; /* No path raises the total any more. */
-        /* pot'(v) = pot(v) - min(dist(v), D) + D keeps reduced costs >= 0;
-         * every node closer than D was settled (sdist = its distance). */
-        for (size_t i = 0; i < n_settled; i++)
-            pot[settled[i]] += D - sdist[i];
-        /* Augment one unit (talent -> booth arcs have capacity 1). */
-        for (uint32_t v = S; v != K;) {
-            uint32_t a = prev[v];
-            arcs[a].cap -= 1;
-            arcs[arcs[a].rev].cap += 1;
-            v = arcs[a].to;
-        }
+    /* Zero flow and prices are max_cost-optimal; divide eps by ALPHA down
+     * to 1. */
+    for (int64_t eps = max_cost; eps > 1;) {
+        eps = eps / ALPHA > 1 ? eps / ALPHA : 1;
+        s_refine(&f, eps);
     }
     for (size_t e = 0; e < p->n_edges; e++)
-        chosen[e] = pair_of_edge[e] != NONE && arcs[pfwd[pair_of_edge[e]]].cap == 0;
+        chosen[e] = pair_of_edge[e] != NONE && f.arcs[pfwd[pair_of_edge[e]]].cap == 0;
     rc = 0;
 out:
     free(pu);
@@ -347,20 +312,17 @@ out:
     free(pc);
     free(pw);
     free(pfwd);
-    free(arcs);
-    free(first);
     free(fill);
+    free(deg);
     free(pair_of_edge);
     free(usable);
-    free(pot);
-    free(dist);
-    free(prev);
-    free(settled);
-    free(sdist);
-    free(touched);
-    free(sarc);
-    free(done);
-    free(heap.a);
+    free(f.arcs);
+    free(f.first);
+    free(f.price);
+    free(f.excess);
+    free(f.cur);
+    free(f.queue);
+    free(f.queued);
     return rc;
 }
 

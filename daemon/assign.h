@@ -6,8 +6,9 @@
  * organiser tool (tools/batch):
  *   - optimal: a maximum-weight b-matching (each talent at most
  *     talent_cap[t] booths, each booth at most booth_cap[b] talents, each
- *     pair at most once) by successive shortest paths on the min-cost-flow
- *     network source -> talent -> booth -> sink (Dijkstra with potentials);
+ *     pair at most once) as a min-cost circulation on the network
+ *     source -> talent -> booth -> sink -> source, solved exactly by
+ *     cost-scaling push-relabel (Goldberg-Tarjan) on integer costs;
  *   - stable: talent-proposing deferred acceptance with capacities; the
  *     result has no blocking pair (an unmatched edge whose talent and booth
  *     would both rather have it than their worst current pair, or have room);
@@ -45,8 +46,10 @@ typedef struct {
 
 /* Maximum total score: chosen[e] = 1 for the edges taken (room for n_edges).
  * Edges with score <= 0 are never taken (they cannot raise the total).
- * Scores are compared on a 1e-6 grid, so the total is optimal within
- * n_edges * 1e-6. */
+ * Scores are compared on a 1e-6 grid (exactly optimal on that grid), so the
+ * total is optimal within n_edges * 1e-6; the grid coarsens by tens only for
+ * scores so large (above about 2,500 at 10,000 nodes) that integer prices could
+ * overflow, and -1 comes back beyond 1e-3. */
 int bole_assign_optimal(const bole_assign_problem_t *p, uint8_t *chosen /* OUT */);
 
 /* Talent-proposing deferred acceptance: chosen[e] = 1 for the edges taken. */

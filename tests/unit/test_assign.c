@@ -1,6 +1,7 @@
 /* test_assign.c - the job-fair algorithms of daemon/assign.c on random
  * instances: capacities hold, stable has no blocking pair (brute force),
- * optimal equals an exhaustive search on tiny instances and is >= stable,
+ * optimal equals an exhaustive search on tiny instances (also with many
+ * tied scores), has no improving residual cycle on medium ones and is >= stable,
  * schedules have no conflict and use exactly the maximum degree of slots. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -266,6 +267,174 @@ static void test_medium_random(void)
     }
 }
 
+/* Many tied and near-tied scores (the hard case for the optimal solver:
+ * same-occupation booths score alike): a few levels, some 1e-6 apart. */
+static float s_tied_score(void)
+{
+    static const float levels[] = {0.5f, 0.5f, 0.500001f, 0.7f, 0.700001f, 0.700002f, 0.9f};
+    return levels[s_rand(sizeof levels / sizeof levels[0])];
+}
+
+static void test_tiny_tied(void)
+{
+    int optimal_ok = 0;
+    for (int round = 0; round < 300; round++) {
+        size_t T = 1 + s_rand(6), B = 1 + s_rand(4);
+        uint32_t tcap[8], bcap[8];
+        bole_assign_edge_t edges[16];
+        for (size_t t = 0; t < T; t++)
+            tcap[t] = 1 + s_rand(3);
+        for (size_t b = 0; b < B; b++)
+            bcap[b] = 1 + s_rand(3);
+        size_t m = 4 + s_rand(13);
+        for (size_t e = 0; e < m; e++)
+            edges[e] = (bole_assign_edge_t){s_rand((uint32_t)T), s_rand((uint32_t)B),
+                                            s_tied_score()};
+        bole_assign_problem_t p = {T, B, tcap, bcap, edges, m};
+        uint8_t opt[16], st[16];
+        CHECK_EQ_INT(bole_assign_optimal(&p, opt), 0);
+        CHECK_EQ_INT(bole_assign_stable(&p, st), 0);
+        CHECK(bole_assign_feasible(&p, opt));
+        double best = s_exhaustive(&p);
+        CHECK_NEAR(s_total(&p, opt), best, 1e-7);
+        CHECK(s_total(&p, opt) >= s_total(&p, st) - 1e-7);
+        CHECK_EQ_UINT(s_blocking(&p, st), 0);
+        optimal_ok += fabs(s_total(&p, opt) - best) <= 1e-7;
+    }
+    CHECK_EQ_INT(optimal_ok, 300);
+}
+
+/*
+ * Optimality certificate, independent of the library: a b-matching has the
+ * maximum total iff its residual network (source -> talent -> booth -> sink
+ * plus a free sink -> source arc, costs = -score on the 1e-6 grid) has no
+ * negative cycle. Bellman-Ford from a virtual root; returns 1 when a
+ * negative cycle (an improvement) exists. Pairs must be distinct.
+ */
+static int s_has_improving_cycle(const bole_assign_problem_t *p, const uint8_t *chosen)
+{
+    size_t T = p->n_talents, B = p->n_booths, nv = T + B + 2, S = 0, K = T + B + 1;
+    size_t max_arcs = 2 * (p->n_edges + T + B) + 2, na = 0;
+    uint32_t *from = malloc(max_arcs * sizeof *from), *to = malloc(max_arcs * sizeof *to);
+    int64_t *cost = malloc(max_arcs * sizeof *cost), *dist = calloc(nv, sizeof *dist);
+    uint32_t *tu = calloc(T, sizeof *tu), *bu = calloc(B, sizeof *bu);
+    REQUIRE(from && to && cost && dist && tu && bu);
+    size_t flow = 0;
+    for (size_t e = 0; e < p->n_edges; e++) {
+        const bole_assign_edge_t *x = &p->edges[e];
+        int64_t c = -llround((double)x->score * 1e6);
+        uint32_t t = (uint32_t)(1 + x->talent), b = (uint32_t)(1 + T + x->booth);
+        if (chosen[e]) {
+            tu[x->talent]++, bu[x->booth]++, flow++;
+            from[na] = b, to[na] = t, cost[na++] = -c;
+        } else {
+            from[na] = t, to[na] = b, cost[na++] = c;
+        }
+    }
+    for (size_t t = 0; t < T; t++) {
+        if (tu[t] < p->talent_cap[t])
+            from[na] = (uint32_t)S, to[na] = (uint32_t)(1 + t), cost[na++] = 0;
+        if (tu[t] > 0)
+            from[na] = (uint32_t)(1 + t), to[na] = (uint32_t)S, cost[na++] = 0;
+    }
+    for (size_t b = 0; b < B; b++) {
+        if (bu[b] < p->booth_cap[b])
+            from[na] = (uint32_t)(1 + T + b), to[na] = (uint32_t)K, cost[na++] = 0;
+        if (bu[b] > 0)
+            from[na] = (uint32_t)K, to[na] = (uint32_t)(1 + T + b), cost[na++] = 0;
+    }
+    from[na] = (uint32_t)K, to[na] = (uint32_t)S, cost[na++] = 0;
+    if (flow > 0)
+        from[na] = (uint32_t)S, to[na] = (uint32_t)K, cost[na++] = 0;
+    int relaxed = 1;
+    for (size_t round = 0; round <= nv && relaxed; round++) {
+        relaxed = 0;
+        for (size_t a = 0; a < na; a++)
+            if (dist[from[a]] + cost[a] < dist[to[a]]) {
+                dist[to[a]] = dist[from[a]] + cost[a];
+                relaxed = 1;
+            }
+    }
+    free(from);
+    free(to);
+    free(cost);
+    free(dist);
+    free(tu);
+    free(bu);
+    return relaxed; /* Still relaxing after nv rounds: a negative cycle. */
+}
+
+/* Medium instances, distinct pairs, tied scores: the optimal answer has no
+ * improving cycle; the check is shown able to fail on the stable answer
+ * whenever that one is worse. */
+static void test_medium_tied_certificate(void)
+{
+    int stable_worse = 0;
+    for (int round = 0; round < 8; round++) {
+        size_t T = 250, B = 30, deg = 10;
+        size_t m = T * deg;
+        uint32_t *tcap = malloc(T * sizeof *tcap), *bcap = malloc(B * sizeof *bcap);
+        bole_assign_edge_t *edges = malloc(m * sizeof *edges);
+        uint8_t *opt = malloc(m), *st = malloc(m), *seen = malloc(B);
+        REQUIRE(tcap && bcap && edges && opt && st && seen);
+        for (size_t t = 0; t < T; t++)
+            tcap[t] = 1 + s_rand(5);
+        for (size_t b = 0; b < B; b++)
+            bcap[b] = 5 + s_rand(16);
+        for (size_t t = 0; t < T; t++) {
+            memset(seen, 0, B);
+            for (size_t k = 0; k < deg; k++) {
+                uint32_t b;
+                do
+                    b = s_rand((uint32_t)B);
+                while (seen[b]);
+                seen[b] = 1;
+                float sc = round % 2 ? s_tied_score() : (float)s_rand(100000) / 100000.0f + 1e-5f;
+                edges[t * deg + k] = (bole_assign_edge_t){(uint32_t)t, b, sc};
+            }
+        }
+        bole_assign_problem_t p = {T, B, tcap, bcap, edges, m};
+        CHECK_EQ_INT(bole_assign_optimal(&p, opt), 0);
+        CHECK_EQ_INT(bole_assign_stable(&p, st), 0);
+        CHECK(bole_assign_feasible(&p, opt));
+        CHECK(!s_has_improving_cycle(&p, opt));
+        if (s_total(&p, st) < s_total(&p, opt) - 1e-5) {
+            stable_worse++;
+            CHECK(s_has_improving_cycle(&p, st));
+        }
+        free(tcap);
+        free(bcap);
+        free(edges);
+        free(opt);
+        free(st);
+        free(seen);
+    }
+    CHECK(stable_worse > 0); /* Otherwise the certificate was never put to the test. */
+}
+
+/* Huge scores coarsen the cost grid instead of overflowing the prices. */
+static void test_huge_scores(void)
+{
+    for (int round = 0; round < 50; round++) {
+        size_t T = 1 + s_rand(5), B = 1 + s_rand(4);
+        uint32_t tcap[8], bcap[8];
+        bole_assign_edge_t edges[12];
+        for (size_t t = 0; t < T; t++)
+            tcap[t] = 1 + s_rand(2);
+        for (size_t b = 0; b < B; b++)
+            bcap[b] = 1 + s_rand(2);
+        size_t m = 1 + s_rand(12);
+        for (size_t e = 0; e < m; e++)
+            edges[e] = (bole_assign_edge_t){s_rand((uint32_t)T), s_rand((uint32_t)B),
+                                            (float)(1 + s_rand(20)) * 1e11f};
+        bole_assign_problem_t p = {T, B, tcap, bcap, edges, m};
+        uint8_t opt[12];
+        CHECK_EQ_INT(bole_assign_optimal(&p, opt), 0);
+        CHECK(bole_assign_feasible(&p, opt));
+        CHECK_NEAR(s_total(&p, opt) / 1e11, s_exhaustive(&p) / 1e11, 1e-6);
+    }
+}
+
 static void test_schedule_edges(void)
 {
     uint32_t slot[4], n_slots = 7;
@@ -301,6 +470,9 @@ int main(void)
     test_tiny_random();
     test_assignment_permutations();
     test_medium_random();
+    test_tiny_tied();
+    test_medium_tied_certificate();
+    test_huge_scores();
     test_schedule_edges();
     return check_summary();
 }
