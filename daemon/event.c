@@ -20,6 +20,7 @@
 
 #include "assign.h"
 #include "catalog.h"
+#include "feedback.h"
 #include "index.h"
 #include "rank.h"
 #include "scope.h"
@@ -673,6 +674,57 @@ static Bole__Interview *s_interview(bole_call_t *call, const char *talent, const
     return iv;
 }
 
+/* Feature logging (issue 6): every assigned pair of a run, with its
+ * feature values, under the run's request id and source SOURCE_EVENT. It
+ * goes into the writer's transaction, so the log commits (or not) together
+ * with the schedule. position = the pair's place in its talent's agenda
+ * (1-based, by slot); pairs are sorted by talent then slot. */
+static bole_status_t s_log_pairs(bole_call_t *call, const bole_weights_t *w,
+                                 const char *request_id, const members_t *tm,
+                                 const members_t *bm, const int64_t *tid, const int64_t *bid,
+                                 const pair_t *pairs, size_t n, int64_t now)
+{
+    bole_daemon_t *d = call->daemon;
+    bole_arena_t *a = call->arena;
+    bole_store_served_t *rows = bole_arena_array(a, n + 1, sizeof *rows);
+    float *values = bole_arena_array(a, n * BOLE_RANK_N_FEATURES + 1, sizeof *values);
+    float *query = bole_arena_array(a, (size_t)d->dim, sizeof *query);
+    int64_t *ids = bole_arena_array(a, n + 1, sizeof *ids);
+    float *sims = bole_arena_array(a, n + 1, sizeof *sims);
+    if (!rows || !values || !query || !ids || !sims)
+        return s_oom(call);
+    const char *version = bole_weights_version(w);
+    uint32_t position = 0;
+    bole_catalog_read_lock(d->catalog);
+    for (size_t i = 0; i < n; i++) {
+        const pair_t *p = &pairs[i];
+        if (i == 0 || pairs[i - 1].talent != p->talent) {
+            /* The similarities of this talent's pairs, in one index call. */
+            size_t j = i;
+            for (; j < n && pairs[j].talent == p->talent; j++)
+                ids[j - i] = bid[pairs[j].booth];
+            if (bole_index_get(d->talent_index, tid[p->talent], query) != 0 ||
+                bole_index_score_ids(d->need_index, query, ids, j - i, sims + i) != 0)
+                for (size_t k = i; k < j; k++)
+                    sims[k] = 0;
+            position = 0;
+        }
+        const bole_talent_rec_t *t = bole_catalog_talent(d->catalog, tid[p->talent]);
+        const bole_need_rec_t *nd = bole_catalog_need(d->catalog, bid[p->booth]);
+        float *v = values + i * BOLE_RANK_N_FEATURES;
+        if (t && nd)
+            bole_rank_features(w, t, nd, isfinite(sims[i]) ? sims[i] : 0, now,
+                               BOLE_RANK_NEEDS_FOR_TALENT, v);
+        else
+            memset(v, 0, BOLE_RANK_N_FEATURES * sizeof *v);
+        rows[i] = (bole_store_served_t){request_id, BOLE__FEEDBACK_SOURCE__SOURCE_EVENT, version,
+                                        tm->ids[p->talent], bm->ids[p->booth], ++position,
+                                        p->score, v, BOLE_RANK_N_FEATURES, now};
+    }
+    bole_catalog_unlock(d->catalog);
+    return bole_store_feature_log_append(call->store, rows, n, call->err, call->errlen);
+}
+
 bole_status_t bole_handle_run_event_matching(bole_call_t *call)
 {
     const Bole__RunEventMatchingRequest *r = call->request->run_event_matching;
@@ -912,6 +964,7 @@ bole_status_t bole_handle_run_event_matching(bole_call_t *call)
     }
     bole__event_schedule__init(s);
     s->event_id = bole_arena_strdup(a, ev.external_id);
+    s->request_id = bole_feedback_request_id(d, a);
     s->mode = mode;
     s->computed_at = now;
     s->total_score = total;
@@ -931,7 +984,7 @@ bole_status_t bole_handle_run_event_matching(bole_call_t *call)
     s->unassigned_talent_ids = bole_arena_array(a, T + 1, sizeof(char *));
     s->unassigned_reasons = bole_arena_array(a, T + 1, sizeof(char *));
     uint64_t *now_pairs = bole_arena_array(a, n_pairs + 1, sizeof *now_pairs);
-    if (!s->event_id || !s->interviews || !s->unscheduled || !s->added || !s->removed ||
+    if (!s->event_id || !s->request_id || !s->interviews || !s->unscheduled || !s->added || !s->removed ||
         !s->unassigned_talent_ids || !s->unassigned_reasons || !now_pairs) {
         st = s_oom(call);
         goto out;
@@ -988,6 +1041,9 @@ bole_status_t bole_handle_run_event_matching(bole_call_t *call)
         goto out;
     }
     bole__event_schedule__pack(s, blob);
+    st = s_log_pairs(call, w, s->request_id, &tm, &bm, tid, bid, pairs, n_pairs, now);
+    if (st != BOLE_OK)
+        goto out;
     st = bole_store_event_put_schedule(call->store, ev.id, blob, len, now, call->err,
                                        call->errlen);
     if (st != BOLE_OK)

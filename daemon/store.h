@@ -492,6 +492,10 @@ typedef struct {
     int64_t at;
 } bole_store_served_t;
 
+/* Inserts n served pairs inside the caller's transaction (the writer
+ * thread: an event run logs its pairs atomically with its schedule). */
+bole_status_t bole_store_feature_log_append(bole_store_t *store, const bole_store_served_t *rows,
+                                            size_t n, char *err, size_t errlen);
 /* Inserts n served pairs in one transaction of its own (the feature
  * logger's connection; not for the writer thread). */
 bole_status_t bole_store_feature_log_insert(bole_store_t *store, const bole_store_served_t *rows,

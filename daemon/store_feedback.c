@@ -18,13 +18,9 @@ static const char *s_text(sqlite3_stmt *st, int col)
     return t ? (const char *)t : "";
 }
 
-bole_status_t bole_store_feature_log_insert(bole_store_t *store, const bole_store_served_t *rows,
-                                            size_t n, char *err, size_t errlen)
+/* Inserts the rows in the caller's transaction; rc of the first failure. */
+static int s_feature_log_rows(sqlite3 *db, const bole_store_served_t *rows, size_t n)
 {
-    sqlite3 *db = store->db;
-    bole_status_t s = bole_store_exec(db, "BEGIN IMMEDIATE", err, errlen);
-    if (s != BOLE_OK)
-        return s;
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db,
                                 "INSERT INTO feature_log(request_id, source, weights_version,"
@@ -48,13 +44,30 @@ bole_status_t bole_store_feature_log_insert(bole_store_t *store, const bole_stor
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
         sqlite3_reset(st);
     }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+bole_status_t bole_store_feature_log_append(bole_store_t *store, const bole_store_served_t *rows,
+                                            size_t n, char *err, size_t errlen)
+{
+    int rc = s_feature_log_rows(store->db, rows, n);
+    return rc == SQLITE_OK ? BOLE_OK : bole_store_fail(store->db, rc, "feature log", err, errlen);
+}
+
+bole_status_t bole_store_feature_log_insert(bole_store_t *store, const bole_store_served_t *rows,
+                                            size_t n, char *err, size_t errlen)
+{
+    sqlite3 *db = store->db;
+    bole_status_t s = bole_store_exec(db, "BEGIN IMMEDIATE", err, errlen);
+    if (s != BOLE_OK)
+        return s;
+    int rc = s_feature_log_rows(db, rows, n);
     if (rc != SQLITE_OK) {
         s = bole_store_fail(db, rc, "feature log", err, errlen);
-        sqlite3_finalize(st);
         bole_store_exec(db, "ROLLBACK", err, errlen);
         return s;
     }
-    sqlite3_finalize(st);
     s = bole_store_exec(db, "COMMIT", err, errlen);
     if (s != BOLE_OK) {
         char e2[64];
