@@ -600,6 +600,24 @@ static int s_generate(ctx_t *c, const char *onet, size_t T, size_t B, uint32_t m
 
 /* ---- main ------------------------------------------------------------------- */
 
+/* Dot product with eight independent sums: the compiler vectorises it (one
+ * serial float sum cannot be reordered), 10 M of them make the candidate
+ * graph. */
+static float s_dot(const float *x, const float *y, int n)
+{
+    float acc[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++)
+            acc[k] += x[i + k] * y[i + k];
+    float sum = 0;
+    for (; i < n; i++)
+        sum += x[i] * y[i];
+    for (int k = 0; k < 8; k++)
+        sum += acc[k];
+    return sum;
+}
+
 typedef struct {
     uint32_t booth;
     float score;
@@ -866,9 +884,7 @@ int main(int argc, char **argv)
         tcap[t] = tal[t].cap;
         size_t nh = 0;
         for (size_t b = 0; b < B; b++) {
-            float sim = 0;
-            for (int d = 0; d < c.dim; d++)
-                sim += tal[t].vec[d] * boo[b].vec[d];
+            float sim = s_dot(tal[t].vec, boo[b].vec, c.dim);
             float s = bole_rank_score(weights, tal[t].rec, boo[b].rec, sim, now,
                                       BOLE_RANK_NEEDS_FOR_TALENT, NULL);
             if (s != BOLE_RANK_EXCLUDED && s > 0 && s >= min_score)
