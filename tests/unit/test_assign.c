@@ -286,7 +286,7 @@ static void test_tiny_tied(void)
             tcap[t] = 1 + s_rand(3);
         for (size_t b = 0; b < B; b++)
             bcap[b] = 1 + s_rand(3);
-        size_t m = 4 + s_rand(13);
+        size_t m = 4 + s_rand(10);
         for (size_t e = 0; e < m; e++)
             edges[e] = (bole_assign_edge_t){s_rand((uint32_t)T), s_rand((uint32_t)B),
                                             s_tied_score()};
