@@ -5,10 +5,15 @@
  * published on the PUB socket. MatchesSince (live.c) reads the stored
  * stream back. docs/LIVE.md has the rules, topics and storage.
  *
+ * Work list: the change log (store.h). The matcher keeps a cursor into it,
+ * stored in the same transaction as the events, and works through the rows
+ * after it, coalesced; so a change acknowledged to a client is matched even
+ * after a kill -9, and a pair is never announced twice.
+ *
  * Threads: bole_live_notify runs on the writer thread (from profiles.c's
- * post-commit step) and only queues ids; the matching, the SQL and the
- * publishing run on the live thread, with its own store connection, at a
- * lower CPU priority than request handling.
+ * post-commit step) and only moves a sequence number; the matching, the SQL
+ * and the publishing run on the live thread, with its own store connection,
+ * at a lower CPU priority than request handling.
  */
 #ifndef BOLE_LIVE_H
 #define BOLE_LIVE_H
@@ -20,24 +25,27 @@
 
 typedef struct bole_live bole_live_t;
 
-/* Opens the matcher's store connection, takes back the queue saved by the
- * last shutdown and starts the thread; sets daemon->live. Call after
+/* Opens the matcher's store connection, reads its cursor (and the queue an
+ * older version saved at shutdown) and starts the thread, which matches
+ * every change after the cursor; sets daemon->live. Call after
  * bole_state_open (the catalog and indexes must exist). Returns 0, or -1
- * with err filled (daemon->live stays NULL). */
+ * with err filled (daemon->live stays NULL). Test hook: with the
+ * environment variable BOLE_TEST_LIVE_PAUSED=1 the thread matches nothing
+ * (changes stay after the cursor for the next start). */
 int bole_live_start(bole_daemon_t *daemon, char *err, size_t errlen);
 
-/* Queues committed changes for matching: ids are internal ids of entity,
- * deleted = 1 for deletes (their open matches are withdrawn). A put of a
- * closed need or an unavailable talent withdraws its open matches too. The
- * ids are copied. A no-op when the matcher is not running. */
-void bole_live_notify(bole_daemon_t *daemon, bole_entity_t entity, const int64_t *ids, size_t n,
-                      int deleted);
+/* Says that the change-log rows up to seq (talent and need puts and
+ * deletes) are committed and applied to the catalog and indexes, so the
+ * matcher may work them out: a put of an open need / available talent is
+ * matched, a delete, a closed need or an unavailable talent withdraws its
+ * open matches. Cheap (a mutex). A no-op when the matcher is not running. */
+void bole_live_notify(bole_daemon_t *daemon, uint64_t seq);
 
-/* Stops the thread after the change it is working on, saves what is still
- * queued (the next start matches it) and frees everything; sets
- * daemon->live = NULL. Call once no write can be in flight (after
- * bole_server_run returned) and while the server still exists (events of the
- * last change are published through it). NULL-safe. */
+/* Stops the thread after the chunk it is working on and frees everything
+ * (changes not worked out stay after the stored cursor: the next start
+ * matches them); sets daemon->live = NULL. Call once no write can be in
+ * flight (after bole_server_run returned) and while the server still exists
+ * (events of the last chunk are published through it). NULL-safe. */
 void bole_live_stop(bole_daemon_t *daemon);
 
 #endif

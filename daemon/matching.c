@@ -20,6 +20,7 @@
 #include "embed.h"
 #include "feedback.h"
 #include "index.h"
+#include "matching.h"
 #include "model.h"
 #include "profile_build.h"
 #include "rank.h"
@@ -355,11 +356,10 @@ static void s_select_best(scored_t *cands, size_t n, size_t m)
 }
 
 /* Fills an Explanation from a rank detail. */
-static Bole__Explanation *s_explain(bole_call_t *call, const bole_weights_t *w,
-                                    const bole_rank_detail_t *d)
+static Bole__Explanation *s_explain(bole_arena_t *a, bole_catalog_t *catalog,
+                                    const bole_weights_t *w, const bole_rank_detail_t *d)
 {
-    bole_arena_t *a = call->arena;
-    bole_intern_t *names = bole_catalog_names(call->daemon->catalog);
+    bole_intern_t *names = bole_catalog_names(catalog);
     Bole__Explanation *ex = ARENA_NEW(a, Bole__Explanation);
     Bole__Contribution **cs = bole_arena_array(a, BOLE_RANK_N_FEATURES, sizeof *cs);
     if (!ex || !cs)
@@ -406,7 +406,7 @@ static Bole__Explanation *s_explain(bole_call_t *call, const bole_weights_t *w,
  * candidates come from the other. */
 static bole_status_t s_match(bole_call_t *call, int want_talents, const float *query,
                              const bole_talent_rec_t *talent, const bole_need_rec_t *need,
-                             uint32_t k, const filter_t *filter, int explain)
+                             uint32_t k, const filter_t *filter, int explain, int log_source)
 {
     bole_daemon_t *d = call->daemon;
     /* A/B (daemon.h): the subject's id picks the weights version. */
@@ -526,11 +526,11 @@ static bole_status_t s_match(bole_call_t *call, int want_talents, const float *q
             bole_rank_score_ctx(w, &ctx, t, nd, cands[i].similarity, filter->now,
                             want_talents ? BOLE_RANK_TALENTS_FOR_NEED : BOLE_RANK_NEEDS_FOR_TALENT,
                             &detail);
-            r->explanation = s_explain(call, w, &detail);
+            r->explanation = s_explain(call->arena, d->catalog, w, &detail);
             if (!r->explanation)
                 return BOLE_INTERNAL;
             memcpy(values[i], detail.value, sizeof values[i]);
-        } else {
+        } else if (log_source) {
             bole_rank_features_ctx(w, &ctx, t, nd, cands[i].similarity, filter->now,
                                want_talents ? BOLE_RANK_TALENTS_FOR_NEED
                                             : BOLE_RANK_NEEDS_FOR_TALENT,
@@ -539,12 +539,13 @@ static bole_status_t s_match(bole_call_t *call, int want_talents, const float *q
         results[i] = r;
     }
     /* Feature logging (feedback.c): queue each returned pair with its
-     * feature values; the logger thread writes them off this path. */
-    resp->request_id = bole_feedback_request_id(d, call->arena);
+     * feature values; the logger thread writes them off this path. The live
+     * matcher logs only the pairs it pushes (bole_match_explain_pair). */
+    resp->request_id = log_source ? bole_feedback_request_id(d, call->arena) : "";
     if (!resp->request_id)
         return BOLE_INTERNAL;
-    for (size_t i = 0; i < n_out; i++) {
-        bole_feedback_log_pair(d, resp->request_id, BOLE__FEEDBACK_SOURCE__SOURCE_SEARCH,
+    for (size_t i = 0; log_source && i < n_out; i++) {
+        bole_feedback_log_pair(d, resp->request_id, log_source,
                                bole_weights_version(w), results[i]->talent_id,
                                results[i]->need_id, results[i]->rank, results[i]->score,
                                values[i], BOLE_RANK_N_FEATURES);
@@ -570,7 +571,7 @@ static bole_status_t s_check_k(bole_call_t *call, uint32_t *k)
     return BOLE_OK;
 }
 
-bole_status_t bole_handle_match_for_need(bole_call_t *call)
+static bole_status_t s_match_for_need(bole_call_t *call, int log_source)
 {
     const Bole__MatchForNeedRequest *r = call->request->match_for_need;
     bole_daemon_t *d = call->daemon;
@@ -621,13 +622,13 @@ bole_status_t bole_handle_match_for_need(bole_call_t *call)
     if (st == BOLE_OK)
         st = s_filter_init(call, &filter, 1, r->filter);
     if (st == BOLE_OK)
-        st = s_match(call, 1, query, NULL, need, k, &filter, r->explain);
+        st = s_match(call, 1, query, NULL, need, k, &filter, r->explain, log_source);
     bole_catalog_unlock(d->catalog);
     bole_need_rec_free(inline_need);
     return st;
 }
 
-bole_status_t bole_handle_match_for_talent(bole_call_t *call)
+static bole_status_t s_match_for_talent(bole_call_t *call, int log_source)
 {
     const Bole__MatchForTalentRequest *r = call->request->match_for_talent;
     bole_daemon_t *d = call->daemon;
@@ -679,8 +680,64 @@ bole_status_t bole_handle_match_for_talent(bole_call_t *call)
     if (st == BOLE_OK)
         st = s_filter_init(call, &filter, 0, r->filter);
     if (st == BOLE_OK)
-        st = s_match(call, 0, query, talent, NULL, k, &filter, r->explain);
+        st = s_match(call, 0, query, talent, NULL, k, &filter, r->explain, log_source);
     bole_catalog_unlock(d->catalog);
     bole_talent_rec_free(inline_talent);
+    return st;
+}
+
+bole_status_t bole_handle_match_for_need(bole_call_t *call)
+{
+    return s_match_for_need(call, BOLE__FEEDBACK_SOURCE__SOURCE_SEARCH);
+}
+
+bole_status_t bole_handle_match_for_talent(bole_call_t *call)
+{
+    return s_match_for_talent(call, BOLE__FEEDBACK_SOURCE__SOURCE_SEARCH);
+}
+
+bole_status_t bole_match_candidates(bole_call_t *call)
+{
+    if (call->request->body_case == BOLE__REQUEST__BODY_MATCH_FOR_NEED)
+        return s_match_for_need(call, 0);
+    if (call->request->body_case == BOLE__REQUEST__BODY_MATCH_FOR_TALENT)
+        return s_match_for_talent(call, 0);
+    snprintf(call->err, call->errlen, "not a match request");
+    return BOLE_INVALID_ARGUMENT;
+}
+
+bole_status_t bole_match_explain_pair(bole_daemon_t *d, const bole_models_t *models,
+                                      bole_arena_t *arena, int talents_for_need, int64_t talent,
+                                      int64_t need, float similarity, Bole__MatchResult *r,
+                                      float *features, const char **weights_version)
+{
+    bole_status_t st = BOLE_OK;
+    bole_catalog_read_lock(d->catalog);
+    const bole_talent_rec_t *t = bole_catalog_talent(d->catalog, talent);
+    const bole_need_rec_t *nd = bole_catalog_need(d->catalog, need);
+    if (!t || !nd) {
+        st = BOLE_NOT_FOUND; /* Deleted since it was matched: its delete withdraws. */
+    } else {
+        /* The same weights and rarity the match used (A/B key: the subject). */
+        const bole_weights_t *w = bole_models_weights_for(
+            models, talents_for_need ? nd->external_id : t->external_id);
+        bole_rank_ctx_t ctx;
+        const float *logdf;
+        size_t n_records;
+        size_t n_logdf = bole_catalog_skill_stats(d->catalog, &logdf, &n_records);
+        bole_rank_ctx_init(&ctx);
+        bole_rank_ctx_set_rarity(&ctx, logdf, n_logdf, n_records);
+        int direction = talents_for_need ? BOLE_RANK_TALENTS_FOR_NEED
+                                         : BOLE_RANK_NEEDS_FOR_TALENT;
+        int64_t now = bole_now_ms();
+        bole_rank_detail_t detail;
+        bole_rank_score_ctx(w, &ctx, t, nd, similarity, now, direction, &detail);
+        bole_rank_features_ctx(w, &ctx, t, nd, similarity, now, direction, features);
+        *weights_version = bole_weights_version(w);
+        r->explanation = s_explain(arena, d->catalog, w, &detail);
+        if (!r->explanation)
+            st = BOLE_INTERNAL;
+    }
+    bole_catalog_unlock(d->catalog);
     return st;
 }

@@ -136,6 +136,7 @@ typedef struct {
     int64_t *ids;
     float *vectors;      /* n * dim, for puts. */
     int deleted;         /* 1: remove ids instead. */
+    uint64_t seq;        /* Highest change-log seq of these changes (live.h). */
 } apply_t;
 
 static void s_apply(bole_daemon_t *d, void *arg)
@@ -168,7 +169,7 @@ static void s_apply(bole_daemon_t *d, void *arg)
         /* The store has it; a restart rebuilds the index from the store. */
         log_error("index update of %zu %ss failed: %s", a->n, a->ops->name, err);
     }
-    bole_live_notify(d, a->ops->entity, a->ids, a->n, a->deleted);
+    bole_live_notify(d, a->seq);
 }
 
 static void s_cancel(bole_daemon_t *d, void *arg)
@@ -311,6 +312,7 @@ static bole_status_t s_put_many(bole_call_t *call, const entity_ops_t *ops, void
             return st;
         }
         apply->ids[i] = put.id;
+        apply->seq = put.seq;
         ops->set_id(apply->records[i], put.id);
         bole__put_result__init(r);
         r->external_id = (char *)rec.external_id;
@@ -526,6 +528,7 @@ static bole_status_t s_delete(bole_call_t *call, const entity_ops_t *ops, const 
         return BOLE_INTERNAL;
     apply->n = 1;
     apply->ids[0] = out.id;
+    apply->seq = out.seq;
     if (bole_call_defer(call, s_apply, NULL, apply) != 0)
         return BOLE_INTERNAL;
     Bole__Empty *done = ARENA_NEW(call->arena, Bole__Empty);
@@ -620,6 +623,7 @@ bole_status_t bole_profiles_delete_need(bole_call_t *call, const char *external_
         return BOLE_INTERNAL;
     apply->n = 1;
     apply->ids[0] = out.id;
+    apply->seq = out.seq;
     return bole_call_defer(call, s_apply, NULL, apply) != 0 ? BOLE_INTERNAL : BOLE_OK;
 }
 

@@ -212,16 +212,21 @@ bole_status_t bole_store_live_add_exposure(bole_store_t *store, bole_entity_t si
 bole_status_t bole_store_live_prune_exposure(bole_store_t *store, int64_t day, char *err,
                                              size_t errlen);
 
-/* The matcher's unprocessed queue, saved at shutdown and taken back at
- * start (take deletes what it hands out). */
+/* The matcher's cursor into the change log (bole_store_changes): every
+ * change up to it is matched and its events stored. Set inside a
+ * live_begin ... live_commit transaction. */
+bole_status_t bole_store_live_cursor(bole_store_t *store, uint64_t *seq /* OUT */, char *err,
+                                     size_t errlen);
+bole_status_t bole_store_live_set_cursor(bole_store_t *store, uint64_t seq, char *err,
+                                         size_t errlen);
+
+/* The queue that versions before the cursor saved at shutdown; taken back
+ * once at start (take deletes what it hands out). */
 typedef struct {
     bole_entity_t entity;
     int64_t id;
     int deleted;
 } bole_store_live_pending_t;
-bole_status_t bole_store_live_save_pending(bole_store_t *store,
-                                           const bole_store_live_pending_t *items, size_t n,
-                                           char *err, size_t errlen);
 typedef int (*bole_store_live_pending_fn)(void *ctx, const bole_store_live_pending_t *item);
 bole_status_t bole_store_live_take_pending(bole_store_t *store, bole_store_live_pending_fn fn,
                                            void *ctx, char *err, size_t errlen);
@@ -493,7 +498,8 @@ typedef struct {
 } bole_store_served_t;
 
 /* Inserts n served pairs inside the caller's transaction (the writer
- * thread: an event run logs its pairs atomically with its schedule). */
+ * thread: an event run logs its pairs atomically with its schedule; the
+ * live matcher: its pushes with the events that announce them). */
 bole_status_t bole_store_feature_log_append(bole_store_t *store, const bole_store_served_t *rows,
                                             size_t n, char *err, size_t errlen);
 /* Inserts n served pairs in one transaction of its own (the feature

@@ -285,30 +285,24 @@ bole_status_t bole_store_live_prune_exposure(bole_store_t *store, int64_t day, c
     return bole_store_exec(store->db, sql, err, errlen);
 }
 
-bole_status_t bole_store_live_save_pending(bole_store_t *store,
-                                           const bole_store_live_pending_t *items, size_t n,
-                                           char *err, size_t errlen)
+bole_status_t bole_store_live_cursor(bole_store_t *store, uint64_t *seq, char *err,
+                                     size_t errlen)
 {
-    sqlite3 *db = store->db;
-    sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(db,
-                                "INSERT INTO live_pending(entity, id, deleted) VALUES (?,?,?)",
-                                -1, &stmt, NULL);
+    long long v = 0;
+    int rc = bole_store_query_int(store->db, "SELECT coalesce(max(seq), 0) FROM live_cursor", &v);
     if (rc != SQLITE_OK)
-        return bole_store_fail(db, rc, "prepare pending", err, errlen);
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_reset(stmt);
-        sqlite3_bind_int(stmt, 1, s_side(items[i].entity));
-        sqlite3_bind_int64(stmt, 2, items[i].id);
-        sqlite3_bind_int(stmt, 3, items[i].deleted);
-        rc = sqlite3_step(stmt);
-        if (rc != SQLITE_DONE)
-            break;
-    }
-    sqlite3_finalize(stmt);
-    if (n && rc != SQLITE_DONE)
-        return bole_store_fail(db, rc, "save pending", err, errlen);
+        return bole_store_fail(store->db, rc, "live cursor", err, errlen);
+    *seq = (uint64_t)v;
     return BOLE_OK;
+}
+
+bole_status_t bole_store_live_set_cursor(bole_store_t *store, uint64_t seq, char *err,
+                                         size_t errlen)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO live_cursor(id, seq) VALUES (1, %llu)",
+             (unsigned long long)seq);
+    return bole_store_exec(store->db, sql, err, errlen);
 }
 
 bole_status_t bole_store_live_take_pending(bole_store_t *store, bole_store_live_pending_fn fn,

@@ -253,6 +253,17 @@ const char *const bole_store_migrations[] = {
      * walked every member row of every proposal ever made (docs/TEAMS.md,
      * Latency). */
     "CREATE INDEX teams_state ON teams(state);",
+
+    /* live.c (issue 4): the matcher's cursor into change_log. Every change
+     * up to seq has been matched and its events stored; it moves in the
+     * transaction that stores the events, so a kill -9 loses nothing and
+     * announces nothing twice. Starts at the end of the log (an older
+     * version's queue is in live_pending). */
+    "CREATE TABLE live_cursor ("
+    "  id  INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  seq INTEGER NOT NULL"
+    ");"
+    "INSERT INTO live_cursor(id, seq) SELECT 1, coalesce(max(seq), 0) FROM change_log;",
 };
 const int bole_store_n_migrations =
     (int)(sizeof bole_store_migrations / sizeof bole_store_migrations[0]);

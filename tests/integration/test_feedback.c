@@ -258,9 +258,12 @@ int main(void)
     }
     CHECK_EQ_UINT(total, 6);
 
-    /* Funnel: at least our 6 served, 1 reached impression/click/apply/hire. */
+    /* Funnel: at least our 6 served, 1 reached impression/click/apply/hire.
+     * Search only: the live stream's pushes of the same puts are logged
+     * under SOURCE_LIVE (test_live checks that funnel). */
     Bole__Request sq = BOLE__REQUEST__INIT;
     Bole__FeedbackStatsRequest sb = BOLE__FEEDBACK_STATS_REQUEST__INIT;
+    sb.source = BOLE__FEEDBACK_SOURCE__SOURCE_SEARCH;
     sq.body_case = BOLE__REQUEST__BODY_FEEDBACK_STATS;
     sq.feedback_stats = &sb;
     r = s_call(&sq);

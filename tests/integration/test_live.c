@@ -9,7 +9,13 @@
  *   - exposure caps per need and per talent (weights reloaded with small caps);
  *   - close_need and delete_talent withdraw the open announced pairs;
  *   - MatchesSince bad input (limit 20000, too many prefixes) is refused and
- *     changes nothing; stored events survive a restart and seq keeps rising.
+ *     changes nothing; stored events survive a restart and seq keeps rising;
+ *   - outcome tracking: every push carries a request id; feedback quoting it
+ *     joins the logged pair, and FeedbackStats{SOURCE_LIVE} counts exactly
+ *     the pushes (none are logged as search);
+ *   - kill -9: changes acknowledged while the matcher is held back
+ *     (BOLE_TEST_LIVE_PAUSED) are matched after the restart, each expected
+ *     pair announced exactly once.
  * "Nothing arrived" is never checked by sleeping: a later change whose event
  * we wait for is a barrier (the matcher works through changes in order). */
 #define _POSIX_C_SOURCE 200809L
@@ -36,6 +42,8 @@ typedef struct {
     char talent[64];
     char need[64];
     char reason[64];
+    char request_id[48];
+    uint32_t rank;
     float score;
 } ev_t;
 
@@ -297,7 +305,10 @@ static int s_recv(int timeout_ms)
         snprintf(v->need, sizeof v->need, "%s", e->match->match->need_id);
         v->score = e->match->match->score;
         v->improved = e->match->improved;
+        v->rank = e->match->match->rank;
+        snprintf(v->request_id, sizeof v->request_id, "%s", e->match->request_id);
         CHECK(e->match->match->explanation != NULL);
+        CHECK(e->match->request_id && e->match->request_id[0]);
     } else if (e->body_case == BOLE__EVENT__BODY_WITHDRAWN && e->withdrawn) {
         v->withdrawn = 1;
         snprintf(v->talent, sizeof v->talent, "%s", e->withdrawn->talent_id);
@@ -636,6 +647,269 @@ static void s_test_restart(void)
         CHECK(e->seq > before[n_before - 1]);
 }
 
+
+/* ---- outcome tracking of pushes (issue 6) ---------------------------------- */
+
+/* Stored match events (not withdrawals) after since: pairs "talent|need". */
+typedef struct {
+    char pair[140];
+    char request_id[48];
+} stored_match_t;
+
+static size_t s_stored_matches(uint64_t since, stored_match_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (int rounds = 0; rounds < 10000; rounds++) {
+        Bole__Response *r = s_since(since, NULL, 1000);
+        REQUIRE(r->status == BOLE__STATUS_CODE__OK && r->matches_since);
+        Bole__MatchesSinceResponse *m = r->matches_since;
+        for (size_t i = 0; i < m->n_events; i++) {
+            const Bole__Event *e = m->events[i];
+            if (e->body_case != BOLE__EVENT__BODY_MATCH || !e->match || !e->match->match)
+                continue;
+            REQUIRE(n < cap);
+            snprintf(out[n].pair, sizeof out[n].pair, "%s|%s", e->match->match->talent_id,
+                     e->match->match->need_id);
+            snprintf(out[n].request_id, sizeof out[n].request_id, "%s", e->match->request_id);
+            n++;
+        }
+        since = m->last_seq;
+        int more = m->more;
+        bole_response_free(r);
+        if (!more)
+            break;
+    }
+    return n;
+}
+
+static Bole__FeedbackStatsResponse *s_feedback_stats(Bole__FeedbackSource source,
+                                                     Bole__Response **holder)
+{
+    Bole__Request req = BOLE__REQUEST__INIT;
+    Bole__FeedbackStatsRequest b = BOLE__FEEDBACK_STATS_REQUEST__INIT;
+    b.source = source;
+    req.body_case = BOLE__REQUEST__BODY_FEEDBACK_STATS;
+    req.feedback_stats = &b;
+    *holder = s_call(&req);
+    REQUIRE((*holder)->status == BOLE__STATUS_CODE__OK && (*holder)->feedback_stats);
+    return (*holder)->feedback_stats;
+}
+
+static void s_test_live_feedback(void)
+{
+    static stored_match_t all[MAX_EV];
+    size_t pushes = s_stored_matches(0, all, MAX_EV);
+    /* A pushed pair as a portal got it: request id, pair, rank. */
+    const ev_t *e = s_find("match.need.N-ACC", "acc-1", 0, 0);
+    REQUIRE(e != NULL);
+    CHECK(e->rank >= 1);
+    Bole__FeedbackEvent fe[2], *fep[2];
+    for (int i = 0; i < 2; i++) {
+        bole__feedback_event__init(&fe[i]);
+        fep[i] = &fe[i];
+        fe[i].request_id = (char *)e->request_id;
+        fe[i].talent_id = (char *)e->talent;
+        fe[i].need_id = (char *)e->need;
+        fe[i].position = e->rank;
+    }
+    fe[0].kind = BOLE__FEEDBACK_KIND__FEEDBACK_IMPRESSION;
+    fe[1].kind = BOLE__FEEDBACK_KIND__FEEDBACK_CLICK;
+    Bole__Request req = BOLE__REQUEST__INIT;
+    Bole__RecordFeedbackRequest rb = BOLE__RECORD_FEEDBACK_REQUEST__INIT;
+    rb.events = fep;
+    rb.n_events = 2;
+    req.body_case = BOLE__REQUEST__BODY_RECORD_FEEDBACK;
+    req.record_feedback = &rb;
+    Bole__Response *r = s_call(&req);
+    CHECK_EQ_INT(r->status, BOLE__STATUS_CODE__OK);
+    REQUIRE(r->record_feedback != NULL);
+    CHECK_EQ_UINT(r->record_feedback->recorded, 2);
+    CHECK_EQ_UINT(r->record_feedback->joined, 2); /* The push was feature-logged. */
+    CHECK_EQ_INT((int)r->record_feedback->n_unknown_request_ids, 0);
+    bole_response_free(r);
+
+    /* The live funnel: exactly the stored pushes, one click; search: none
+     * (this test never calls Match, and the matcher logs as live). */
+    Bole__Response *holder = NULL;
+    Bole__FeedbackStatsResponse *st = s_feedback_stats(BOLE__FEEDBACK_SOURCE__SOURCE_LIVE,
+                                                       &holder);
+    uint64_t served = 0, clicks = 0;
+    for (size_t i = 0; i < st->n_rows; i++) {
+        CHECK_EQ_INT(st->rows[i]->source, BOLE__FEEDBACK_SOURCE__SOURCE_LIVE);
+        served += st->rows[i]->served;
+        clicks += st->rows[i]->clicks;
+    }
+    fprintf(stderr, "live funnel: %llu served for %zu stored pushes, %llu click(s)\n",
+            (unsigned long long)served, pushes, (unsigned long long)clicks);
+    CHECK_EQ_UINT(served, pushes);
+    CHECK_EQ_UINT(clicks, 1);
+    bole_response_free(holder);
+    st = s_feedback_stats(BOLE__FEEDBACK_SOURCE__SOURCE_SEARCH, &holder);
+    CHECK_EQ_INT((int)st->n_rows, 0);
+    bole_response_free(holder);
+}
+
+/* ---- kill -9 before the matcher ran ---------------------------------------- */
+
+#define MAX_PAIRS 512
+#define BORDER 0.01f            /* Scores this close to min_score are not judged. */
+
+typedef struct {
+    char pair[MAX_PAIRS][140];
+    size_t n;
+} pair_set_t;
+
+static int s_has(const pair_set_t *s, const char *pair)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->pair[i], pair) == 0)
+            return 1;
+    return 0;
+}
+
+static void s_add(pair_set_t *s, const char *pair)
+{
+    if (!s_has(s, pair)) {
+        REQUIRE(s->n < MAX_PAIRS);
+        snprintf(s->pair[s->n++], sizeof s->pair[0], "%s", pair);
+    }
+}
+
+/* Pairs of subject (a need when need = 1) with score >= min_score (0.40 in
+ * our weights), from the search API; near-threshold ones go to border. */
+static void s_expected(const char *subject, int need, pair_set_t *want, pair_set_t *border)
+{
+    Bole__Request req = BOLE__REQUEST__INIT;
+    Bole__MatchForNeedRequest fn = BOLE__MATCH_FOR_NEED_REQUEST__INIT;
+    Bole__MatchForTalentRequest ft = BOLE__MATCH_FOR_TALENT_REQUEST__INIT;
+    if (need) {
+        fn.subject_case = BOLE__MATCH_FOR_NEED_REQUEST__SUBJECT_NEED_ID;
+        fn.need_id = (char *)subject;
+        fn.k = 1000;
+        req.body_case = BOLE__REQUEST__BODY_MATCH_FOR_NEED;
+        req.match_for_need = &fn;
+    } else {
+        ft.subject_case = BOLE__MATCH_FOR_TALENT_REQUEST__SUBJECT_TALENT_ID;
+        ft.talent_id = (char *)subject;
+        ft.k = 1000;
+        req.body_case = BOLE__REQUEST__BODY_MATCH_FOR_TALENT;
+        req.match_for_talent = &ft;
+    }
+    Bole__Response *r = s_call(&req);
+    REQUIRE(r->status == BOLE__STATUS_CODE__OK && r->match);
+    for (size_t i = 0; i < r->match->n_results; i++) {
+        const Bole__MatchResult *m = r->match->results[i];
+        char pair[140];
+        snprintf(pair, sizeof pair, "%s|%s", m->talent_id, m->need_id);
+        if (m->score >= 0.40f - BORDER && m->score < 0.40f + BORDER)
+            s_add(border, pair);
+        else if (m->score >= 0.40f)
+            s_add(want, pair);
+    }
+    bole_response_free(r);
+}
+
+static void s_reconnect(void)
+{
+    bole_client_destroy(&s_c);
+    s_c = harness_client(s_h, 10000);
+    REQUIRE(s_c != NULL);
+    s_subscribe();
+}
+
+static void s_test_kill9(void)
+{
+    static stored_match_t before[MAX_EV], after[MAX_EV];
+    uint64_t from = 0;
+    {
+        static uint64_t seqs[MAX_EV];
+        size_t n = s_catch_up(0, NULL, 10000, seqs, MAX_EV);
+        from = n ? seqs[n - 1] : 0;
+    }
+    /* A daemon whose matcher does nothing: every change stays queued. */
+    CHECK_EQ_INT(harness_stop(s_h, 20000), 0);
+    setenv("BOLE_TEST_LIVE_PAUSED", "1", 1);
+    REQUIRE(harness_restart(s_h) == 0);
+    unsetenv("BOLE_TEST_LIVE_PAUSED");
+    s_reconnect();
+    s_put_need("N-K-NURSE", "care", "Registered Nurse", "healthcare", "Z5", NURSE_MUST, NULL);
+    s_put_need("N-K-WELD", "steel", "Welder", "manufacturing", "Z5", WELD_MUST, NULL);
+    static Bole__Talent t[5];
+    static Bole__Skill sk[5][8];
+    static Bole__Skill *skp[5][8];
+    static char *ind[5][1];
+    static const char *const ids[5] = {"k-nurse-0", "k-nurse-1", "k-nurse-2", "k-weld-0",
+                                       "k-weld-1"};
+    Bole__Talent *tp[5];
+    for (int i = 0; i < 5; i++) {
+        int nurse = i < 3;
+        s_fill_talent(&t[i], sk[i], skp[i], ind[i], ids[i],
+                      nurse ? "Registered Nurse" : "Welder",
+                      nurse ? "healthcare" : "manufacturing", "Z5", nurse ? NURSE : WELD,
+                      2.0f + (float)i);
+        tp[i] = &t[i];
+    }
+    Bole__Request req = BOLE__REQUEST__INIT;
+    Bole__PutTalentsRequest b = BOLE__PUT_TALENTS_REQUEST__INIT;
+    b.talents = tp;
+    b.n_talents = 5;
+    req.body_case = BOLE__REQUEST__BODY_PUT_TALENTS;
+    req.put_talents = &b;
+    s_expect_ok(&req, "put_talents");
+    /* The same talent put twice more (matched once), one put then deleted. */
+    s_put_talent("k-nurse-0", "Registered Nurse", "healthcare", "Z5", NURSE);
+    s_put_talent("k-nurse-0", "Registered Nurse", "healthcare", "Z5", NURSE);
+    s_put_talent("k-gone", "Registered Nurse", "healthcare", "Z5", NURSE);
+    s_id_request(BOLE__REQUEST__BODY_DELETE_TALENT, "k-gone");
+    /* Acknowledged, not announced: the matcher is held back. */
+    CHECK_EQ_INT((int)s_stored_matches(from, before, MAX_EV), 0);
+    CHECK_EQ_INT(harness_kill(s_h), 0);
+
+    REQUIRE(harness_restart(s_h) == 0);
+    s_reconnect();
+    /* Barrier: changes are worked out in change-log order. */
+    s_put_need("N-K-ACC", "books", "Accountant", "finance", "Z6", ACC_MUST, NULL);
+    s_put_talent("k-acc", "Accountant", "finance", "Z6", ACC);
+    CHECK_EQ_INT((int)s_wait("match.need.N-K-ACC", "k-acc", 0, 1), 1);
+
+    static pair_set_t want, border, seen;
+    want.n = border.n = seen.n = 0;
+    s_expected("N-K-NURSE", 1, &want, &border);
+    s_expected("N-K-WELD", 1, &want, &border);
+    for (int i = 0; i < 5; i++)
+        s_expected(ids[i], 0, &want, &border);
+    size_t n = s_stored_matches(from, after, MAX_EV);
+    size_t dup = 0, unexpected = 0, ours = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strstr(after[i].pair, "k-acc|") == after[i].pair ||
+            strstr(after[i].pair, "|N-K-ACC"))
+            continue; /* The barrier's own pairs. */
+        ours++;
+        CHECK(strstr(after[i].pair, "k-gone") == NULL);
+        if (s_has(&seen, after[i].pair)) {
+            fprintf(stderr, "announced twice: %s\n", after[i].pair);
+            dup++;
+        }
+        s_add(&seen, after[i].pair);
+        if (!s_has(&want, after[i].pair) && !s_has(&border, after[i].pair)) {
+            fprintf(stderr, "announced but below min_score: %s\n", after[i].pair);
+            unexpected++;
+        }
+    }
+    size_t missing = 0;
+    for (size_t i = 0; i < want.n; i++)
+        if (!s_has(&seen, want.pair[i])) {
+            fprintf(stderr, "never announced: %s\n", want.pair[i]);
+            missing++;
+        }
+    fprintf(stderr, "kill -9: %zu pairs expected (%zu near the threshold), %zu announced\n",
+            want.n, border.n, ours);
+    CHECK(want.n >= 6); /* Three nurses and two welders fit their needs at least. */
+    CHECK_EQ_UINT(missing, 0);
+    CHECK_EQ_UINT(dup, 0);
+    CHECK_EQ_UINT(unexpected, 0);
+}
+
 #define BOLECTL BOLE_BINARY_DIR "/tools/bolectl/bolectl"
 
 /* bolectl watch: catches up from 0, keeps its state file, resumes from it. */
@@ -717,7 +991,9 @@ int main(void)
     s_test_catch_up(0);
     s_test_bad_input();
     s_test_restart();
+    s_test_live_feedback();
     s_test_watch();
+    s_test_kill9();
 
     zmq_close(s_sub);
     zmq_ctx_term(s_zmq);
