@@ -23,9 +23,15 @@
  * restarted on a large store). --ann-sweep needs no daemon: recall@200 and
  * latency of IVF indexes (nlist 1024, 4096) over the talents' vectors for a
  * range of nprobe values, and the IVF list balance (docs/INDEX.md).
+ * --live-import N measures the live stream's cost instead (docs/LIVE.md):
+ * seed --needs and --talents, wait for the stream to drain, then
+ * match_for_need latency idle, during an import of N talents (put_talents
+ * of 1,000 from a second client) and while the matcher works off the
+ * backlog; prints the p99 ratio and the matcher's throughput and CPU.
  */
 #define _GNU_SOURCE
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -219,6 +225,9 @@ typedef struct {
     double until;              /* Stop time for timed jobs. */
     atomic_size_t *next;       /* Shared work counter (load/embed). */
     size_t total;              /* Items for load/embed jobs. */
+    size_t offset;             /* Load jobs: index of the first item. */
+    atomic_int *done;          /* Timed jobs also stop when this is set. */
+    int pause_ms;              /* Timed jobs: pause after each request. */
     int tid;
     /* In-process. */
     bench_index_t *ix;
@@ -263,7 +272,7 @@ static void s_do_load(job_t *j, bole_client_t *c)
         Bole__PutNeedsRequest pn = BOLE__PUT_NEEDS_REQUEST__INIT;
         for (size_t i = 0; i < m; i++) {
             if (j->kind == JOB_LOAD_TALENTS) {
-                s_gen_talent(base + i, "T", &t[i], &b[i]);
+                s_gen_talent(j->offset + base + i, "T", &t[i], &b[i]);
                 ptr[i] = &t[i];
             } else {
                 s_gen_need(base + i, &nd[i], &b[i]);
@@ -341,7 +350,7 @@ static void s_do_timed(job_t *j, bole_client_t *c)
     size_t seq = 0;
     int64_t ids[200];
     float scores[200];
-    while (kit_now_s() < j->until) {
+    while (kit_now_s() < j->until && !(j->done && atomic_load(j->done))) {
         double t0 = kit_now_s();
         if (j->kind == JOB_LOCAL_NEED || j->kind == JOB_LOCAL_TALENT) {
             size_t q = kit_rng_below(&r, j->n_queries);
@@ -397,6 +406,8 @@ static void s_do_timed(job_t *j, bole_client_t *c)
             s_note_error(j, resp, rc);
         }
         bole_response_free(resp);
+        if (j->pause_ms)
+            usleep((useconds_t)j->pause_ms * 1000);
     }
 }
 
@@ -560,6 +571,9 @@ static void s_usage(FILE *f)
     fprintf(f, "usage: bole-bench [--talents N] [--needs M] [--clients C] [--duration S]\n"
                "                  [--seed S] [--boled PATH | --server ENDPOINT] [--keep]\n"
                "       bole-bench --server ENDPOINT --puts-only   (phase 6 alone)\n"
+               "       bole-bench --live-import N [--talents T] [--needs M] [--duration S]\n"
+               "                  [--boled PATH | --server ENDPOINT]   (Match latency during an\n"
+               "                  import of N talents with the live stream on; T 20000, M 2000)\n"
                "       bole-bench --server ENDPOINT --match-only [--talents N] [--needs M]\n"
                "                  (phase 3 alone, on profiles an earlier run loaded)\n"
                "       bole-bench --ann-sweep [--talents N] [--needs M]   (in-process only:\n"
@@ -573,6 +587,237 @@ static void s_print_run(const char *what, const run_result_t *r, const char *uni
            (double)r->ok / r->seconds, unit, r->p50, r->p99, r->ok, r->errors);
     if (r->first_error[0])
         printf("    first error: %s\n", r->first_error);
+}
+
+/* ---- --live-import: the live stream's cost (docs/LIVE.md) ---------------- */
+
+/* Highest stored stream seq, or 0 (MatchesSince paged from since). */
+static uint64_t s_stream_end(bole_client_t *c, uint64_t since)
+{
+    for (;;) {
+        Bole__Request req = BOLE__REQUEST__INIT;
+        Bole__MatchesSinceRequest ms = BOLE__MATCHES_SINCE_REQUEST__INIT;
+        ms.since_seq = since;
+        ms.limit = 10000;
+        req.body_case = BOLE__REQUEST__BODY_MATCHES_SINCE;
+        req.matches_since = &ms;
+        Bole__Response *resp = NULL;
+        int rc = bole_client_call(c, &req, &resp);
+        int more = 0;
+        if (rc == BOLE_OK && resp->status == BOLE__STATUS_CODE__OK && resp->matches_since) {
+            since = resp->matches_since->last_seq;
+            more = resp->matches_since->more;
+        }
+        bole_response_free(resp);
+        if (!more)
+            return since;
+    }
+}
+
+/* Follows the stored stream's end from a thread of its own (polls every
+ * 200 ms), so "drained" is the time of the last new event, wherever the
+ * main thread is. */
+typedef struct {
+    const char *ep;
+    atomic_ullong end;          /* Stream end last seen. */
+    atomic_llong last_new_us;   /* When it last moved (kit_now_s * 1e6). */
+    atomic_int stop;
+    pthread_t th;
+} monitor_t;
+
+static void *s_monitor(void *arg)
+{
+    monitor_t *m = arg;
+    bole_client_t *c = bole_client_new(m->ep, 60000);
+    while (c && !atomic_load(&m->stop)) {
+        uint64_t e = s_stream_end(c, atomic_load(&m->end));
+        if (e != atomic_load(&m->end)) {
+            atomic_store(&m->end, e);
+            atomic_store(&m->last_new_us, (long long)(kit_now_s() * 1e6));
+        }
+        usleep(200000);
+    }
+    bole_client_destroy(&c);
+    return NULL;
+}
+
+static void s_monitor_start(monitor_t *m, const char *ep, uint64_t end)
+{
+    m->ep = ep;
+    atomic_store(&m->end, end);
+    atomic_store(&m->last_new_us, (long long)(kit_now_s() * 1e6));
+    atomic_store(&m->stop, 0);
+    pthread_create(&m->th, NULL, s_monitor, m);
+}
+
+/* Waits until no new event was stored for quiet_s (at most limit_s), stops
+ * the monitor; returns the time of the last new event. */
+static double s_monitor_drained(monitor_t *m, double quiet_s, double limit_s)
+{
+    double t0 = kit_now_s();
+    while (kit_now_s() - (double)atomic_load(&m->last_new_us) / 1e6 < quiet_s &&
+           kit_now_s() - t0 < limit_s)
+        usleep(100000);
+    atomic_store(&m->stop, 1);
+    pthread_join(m->th, NULL);
+    return (double)atomic_load(&m->last_new_us) / 1e6;
+}
+
+/* CPU seconds used so far by the live matcher thread of boled pid (the
+ * daemon's only thread at nice +10, live.c, plus any thread it started),
+ * from /proc; NAN if unknown.
+ * Unlike wall time it does not depend on what else the machine runs. */
+static double s_matcher_cpu_s(pid_t pid)
+{
+    if (pid <= 0)
+        return NAN;
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(dir);
+    if (!d)
+        return NAN;
+    double cpu = NAN;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[400], line[1024];
+        snprintf(path, sizeof path, "%s/%s/stat", dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t len = fread(line, 1, sizeof line - 1, f);
+        fclose(f);
+        line[len] = '\0';
+        const char *p = strrchr(line, ')'); /* After the command name. */
+        unsigned long utime, stime;
+        long nice;
+        /* Fields 3.. : state ppid pgrp session tty tpgid flags minflt cminflt
+         * majflt cmajflt utime stime cutime cstime priority nice. */
+        if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d "
+                        "%*d %ld", &utime, &stime, &nice) == 3 && nice == 10)
+            cpu = (isnan(cpu) ? 0 : cpu) + (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+    }
+    closedir(d);
+    return cpu;
+}
+
+typedef struct {
+    job_t job;
+    atomic_int *done;
+    double seconds;
+} import_t;
+
+static void *s_import_thread(void *arg)
+{
+    import_t *im = arg;
+    double t0 = kit_now_s();
+    s_thread(&im->job);
+    im->seconds = kit_now_s() - t0;
+    atomic_store(im->done, 1);
+    return NULL;
+}
+
+static int s_live_import(const char *ep, pid_t pid, size_t n_seed, size_t n_needs,
+                         size_t n_import, double duration)
+{
+    printf("live import: seed %zu needs + %zu talents, then import %zu talents "
+           "(put_talents of %d, one client) while one client runs match_for_need "
+           "(k=20, explain, 2 ms pause)\n", n_needs, n_seed, n_import, BATCH);
+    uint64_t end = 0;
+    {
+        bole_client_t *c = bole_client_new(ep, 60000);
+        if (c)
+            end = s_stream_end(c, 0);
+        bole_client_destroy(&c);
+    }
+    uint64_t start_end = end;
+    monitor_t mon;
+    s_monitor_start(&mon, ep, end);
+    job_t tmpl;
+    memset(&tmpl, 0, sizeof tmpl);
+    tmpl.endpoint = ep;
+    tmpl.kind = JOB_LOAD_NEEDS;
+    tmpl.total = n_needs;
+    double t0 = kit_now_s();
+    run_result_t ln = s_run(&tmpl, 2, "needs loaded");
+    tmpl.kind = JOB_LOAD_TALENTS;
+    tmpl.total = n_seed;
+    run_result_t lt = s_run(&tmpl, 2, "talents loaded");
+    if (ln.ok < n_needs || lt.ok < n_seed) {
+        fprintf(stderr, "seed failed: %s%s\n", ln.first_error, lt.first_error);
+        return -1;
+    }
+    double loaded = kit_now_s();
+    double last = s_monitor_drained(&mon, 5, 1800);
+    end = atomic_load(&mon.end);
+    double cpu_seed = s_matcher_cpu_s(pid);
+    if (end == start_end)
+        printf("  seed: loaded in %.1f s; no stream event (stream off?)\n", loaded - t0);
+    else
+        printf("  seed: loaded in %.1f s; stream drained %.1f s after the load began: "
+               "%.0f changes/s matched, %llu events\n", loaded - t0, last - t0,
+               (double)(n_needs + n_seed) / (last - t0),
+               (unsigned long long)(end - start_end));
+    printf("  seed: live matcher thread CPU %.1f s = %.2f ms per change\n", cpu_seed,
+           cpu_seed * 1e3 / (double)(n_needs + n_seed));
+
+    /* Idle. */
+    memset(&tmpl, 0, sizeof tmpl);
+    tmpl.endpoint = ep;
+    tmpl.n_talents = n_seed;
+    tmpl.n_needs = n_needs;
+    tmpl.kind = JOB_MATCH_NEED;
+    tmpl.pause_ms = 2;
+    tmpl.until = kit_now_s() + duration;
+    run_result_t idle = s_run(&tmpl, 1, NULL);
+    s_print_run("match_for_need, idle", &idle, "req/s");
+
+    /* During the import. */
+    atomic_int done = 0;
+    atomic_size_t next = 0;
+    import_t im;
+    memset(&im, 0, sizeof im);
+    im.done = &done;
+    im.job.endpoint = ep;
+    im.job.kind = JOB_LOAD_TALENTS;
+    im.job.total = n_import;
+    im.job.offset = n_seed;
+    im.job.next = &next;
+    pthread_t th;
+    uint64_t before_import = end;
+    double ti = kit_now_s();
+    s_monitor_start(&mon, ep, end);
+    pthread_create(&th, NULL, s_import_thread, &im);
+    tmpl.until = kit_now_s() + 1e9;
+    tmpl.done = &done;
+    run_result_t during = s_run(&tmpl, 1, NULL);
+    pthread_join(th, NULL);
+    printf("  import: %zu talents in %.1f s (%.0f/s)%s%s\n", im.job.ok, im.seconds,
+           (double)im.job.ok / im.seconds, im.job.errors ? "  ERRORS: " : "",
+           im.job.first_error);
+    free(im.job.lat.v);
+    s_print_run("match_for_need, during the import", &during, "req/s");
+
+    /* After the import, while the matcher works off the backlog. */
+    tmpl.done = NULL;
+    tmpl.until = kit_now_s() + duration;
+    run_result_t backlog = s_run(&tmpl, 1, NULL);
+    s_print_run("match_for_need, after the import (backlog)", &backlog, "req/s");
+    last = s_monitor_drained(&mon, 5, 3600);
+    end = atomic_load(&mon.end);
+    double cpu_import = s_matcher_cpu_s(pid) - cpu_seed;
+    if (end == before_import)
+        printf("  no stream event during or after the import (stream off?)\n");
+    else
+        printf("  stream drained %.1f s after the import began (%.1f s after it ended): "
+               "%.0f changes/s matched, %llu events\n", last - ti, last - ti - im.seconds,
+               (double)n_import / (last - ti), (unsigned long long)(end - before_import));
+    printf("  import: live matcher thread CPU %.1f s = %.2f ms per change\n", cpu_import,
+           cpu_import * 1e3 / (double)n_import);
+    printf("  p99 during the import / idle: %.2f  (p50: %.2f)\n", during.p99 / idle.p99,
+           during.p50 / idle.p50);
+    return im.job.ok == n_import && !idle.errors && !during.errors ? 0 : -1;
 }
 
 /* Phase 3: match load by id (k = 20, explained) from 1 and C clients. */
@@ -614,6 +859,8 @@ int main(int argc, char **argv)
 {
     size_t n_talents = 100000, n_needs = 10000;
     int clients = 8, keep = 0, sweep = 0, puts_only = 0, match_only = 0;
+    size_t live_import = 0;
+    int talents_given = 0, needs_given = 0;
     double duration = 10;
     const char *boled_arg = NULL, *server = NULL;
     const char *onet = BOLE_SOURCE_DIR "/models/src/onet";
@@ -628,8 +875,9 @@ int main(int argc, char **argv)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { s_usage(stdout); return 0; }
         if (!v) { s_usage(stderr); return 2; }
         i++;
-        if (strcmp(a, "--talents") == 0) n_talents = strtoul(v, NULL, 10);
-        else if (strcmp(a, "--needs") == 0) n_needs = strtoul(v, NULL, 10);
+        if (strcmp(a, "--talents") == 0) n_talents = strtoul(v, NULL, 10), talents_given = 1;
+        else if (strcmp(a, "--needs") == 0) n_needs = strtoul(v, NULL, 10), needs_given = 1;
+        else if (strcmp(a, "--live-import") == 0) live_import = strtoul(v, NULL, 10);
         else if (strcmp(a, "--clients") == 0) clients = atoi(v);
         else if (strcmp(a, "--duration") == 0) duration = strtod(v, NULL);
         else if (strcmp(a, "--seed") == 0) s_seed = strtoull(v, NULL, 10);
@@ -638,6 +886,12 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--onet") == 0) onet = v;
         else if (strcmp(a, "--model-dir") == 0) model_dir = v;
         else { fprintf(stderr, "unknown option %s\n", a); s_usage(stderr); return 2; }
+    }
+    if (live_import) {
+        if (!talents_given)
+            n_talents = 20000;
+        if (!needs_given)
+            n_needs = 2000;
     }
     if (n_talents < 1 || n_needs < 1 || clients < 1 || clients > 256 || !(duration > 0)) {
         s_usage(stderr);
@@ -715,6 +969,11 @@ int main(int argc, char **argv)
 
     if (puts_only && server)
         goto puts;
+    if (live_import) {
+        status = s_live_import(ep, server ? 0 : d.pid, n_talents, n_needs, live_import,
+                               duration) == 0 ? 0 : 1;
+        goto out;
+    }
     if (match_only && server) {
         /* For profiling a running daemon: only the match load, by ids
          * N0.. and T0.. that an earlier run with the same sizes loaded. */
