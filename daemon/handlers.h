@@ -56,4 +56,8 @@ bole_status_t bole_handle_trends(bole_call_t *call) BOLE_HANDLER_WEAK;
 bole_status_t bole_handle_record_feedback(bole_call_t *call) BOLE_HANDLER_WEAK;
 bole_status_t bole_handle_feedback_stats(bole_call_t *call) BOLE_HANDLER_WEAK;
 
+/* Frees referral.c's award-rules cache; call once at exit, after the server
+ * and its threads have stopped. */
+void bole_referral_cleanup(void) BOLE_HANDLER_WEAK;
+
 #endif

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "feedback.h"
+#include "handlers.h"
 #include "live.h"
 #include "log.h"
 #include "model.h"
@@ -225,6 +226,8 @@ done:
     bole_state_close(&daemon);
     bole_store_close(&daemon.store);
     bole_models_release(&daemon, &daemon.models);
+    if (bole_referral_cleanup != NULL)
+        bole_referral_cleanup();
     pthread_mutex_destroy(&daemon.models_lock);
     bole_stats_destroy(&daemon.stats);
     log_info("boled stopped (exit status %d)", status);

@@ -85,6 +85,16 @@ static const bole_award_rules_t *s_rules_get(bole_daemon_t *d, char *err, size_t
     return r;
 }
 
+void bole_referral_cleanup(void)
+{
+    pthread_mutex_lock(&s_rules_lock);
+    bole_award_rules_destroy(&s_rules);
+    for (size_t i = 0; i < s_n_old; i++)
+        bole_award_rules_destroy(&s_old[i]);
+    s_n_old = 0;
+    pthread_mutex_unlock(&s_rules_lock);
+}
+
 /* ---- helpers ----------------------------------------------------------------- */
 
 static int64_t s_parse_referral_id(const char *text)

@@ -26,6 +26,7 @@ extern char **environ;
 
 #define S_MAX_EXTRA 32
 #define S_MAX_LIVE  16
+#define S_MAX_WRAP  16
 #define S_START_TIMEOUT_MS 10000
 
 struct harness {
@@ -137,6 +138,32 @@ static void s_unregister(const harness_t *h)
             s_live[i] = NULL;
 }
 
+/* BOLE_TEST_TIME_SCALE (integer ≥ 1, default 1) stretches the harness's own
+ * start and stop waits, for daemons run under a slow wrapper (valgrind). */
+int harness_time_scale(void)
+{
+    const char *v = getenv("BOLE_TEST_TIME_SCALE");
+    long n = v != NULL ? strtol(v, NULL, 10) : 1;
+    return n >= 1 && n <= 1000 ? (int)n : 1;
+}
+
+/* BOLE_TEST_WRAPPER: a command (split on spaces, no quoting) that boled is
+ * started under, e.g. "valgrind --tool=memcheck --log-file=/tmp/vg.%p".
+ * Fills argv[0..] with its words (pointing into buf); returns their count. */
+static size_t s_wrapper(char *buf, size_t cap, const char **argv, size_t max)
+{
+    const char *v = getenv("BOLE_TEST_WRAPPER");
+    size_t n = 0;
+
+    if (v == NULL || v[0] == '\0')
+        return 0;
+    snprintf(buf, cap, "%s", v);
+    for (char *save = NULL, *w = strtok_r(buf, " \t", &save); w != NULL && n < max;
+         w = strtok_r(NULL, " \t", &save))
+        argv[n++] = w;
+    return n;
+}
+
 int harness_free_port(void)
 {
     struct sockaddr_in sa;
@@ -177,12 +204,14 @@ int harness_health_ok(bole_client_t *c)
 /* Spawn boled on fresh ports and wait for Health. 0 on success. */
 static int s_spawn(harness_t *h)
 {
-    const char *argv[16 + S_MAX_EXTRA];
+    const char *argv[16 + S_MAX_WRAP + S_MAX_EXTRA];
     const char *level = getenv("BOLE_TEST_LOG_LEVEL");
+    char wrap[1024];
     posix_spawn_file_actions_t fa;
     size_t n = 0;
     int64_t deadline;
     int p1, p2, rc;
+    int start_timeout_ms = S_START_TIMEOUT_MS * harness_time_scale();
 
     p1 = harness_free_port();
     do {
@@ -195,6 +224,7 @@ static int s_spawn(harness_t *h)
     snprintf(h->endpoint, sizeof h->endpoint, "tcp://127.0.0.1:%d", p1);
     snprintf(h->events, sizeof h->events, "tcp://127.0.0.1:%d", p2);
 
+    n = s_wrapper(wrap, sizeof wrap, argv, S_MAX_WRAP);
     argv[n++] = BOLED_PATH;
     argv[n++] = "--listen";
     argv[n++] = h->endpoint;
@@ -215,16 +245,16 @@ static int s_spawn(harness_t *h)
     posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, h->log,
                                      O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
-    rc = posix_spawn(&h->pid, BOLED_PATH, &fa, NULL, (char *const *)argv, environ);
+    rc = posix_spawnp(&h->pid, argv[0], &fa, NULL, (char *const *)argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) {
-        fprintf(stderr, "harness: cannot start %s: %s\n", BOLED_PATH, strerror(rc));
+        fprintf(stderr, "harness: cannot start %s: %s\n", argv[0], strerror(rc));
         h->pid = -1;
         return -1;
     }
 
     /* Wait for Health, noticing a daemon that died on start-up. */
-    deadline = s_now_ms() + S_START_TIMEOUT_MS;
+    deadline = s_now_ms() + start_timeout_ms;
     bole_client_t *c = s_new_client(h->endpoint, 250);
     if (c == NULL) {
         fprintf(stderr, "harness: cannot create a client for %s\n", h->endpoint);
@@ -248,7 +278,7 @@ static int s_spawn(harness_t *h)
     }
     bole_client_destroy(&c);
     fprintf(stderr, "harness: boled did not answer Health on %s within %d ms\n",
-            h->endpoint, S_START_TIMEOUT_MS);
+            h->endpoint, start_timeout_ms);
     harness_dump_log(h, 60);
     harness_kill(h);
     return -1;
@@ -293,6 +323,7 @@ int harness_stop(harness_t *h, int timeout_ms)
 
     if (h == NULL || h->pid <= 0)
         return -1;
+    timeout_ms *= harness_time_scale();
     kill(h->pid, SIGTERM);
     rc = s_wait_pid(h->pid, timeout_ms);
     if (rc == -2) {

@@ -89,4 +89,10 @@ int harness_run(const char *const *argv, char **out, char **err, int timeout_ms,
 /* A free TCP port on 127.0.0.1 (bound then released), or 0 on failure. */
 int harness_free_port(void);
 
+/* BOLE_TEST_TIME_SCALE (default 1): factor the harness applies to its own
+ * start-up and stop waits; tests may scale their waits by it too. With
+ * BOLE_TEST_WRAPPER set (e.g. to a valgrind command line), every boled the
+ * harness starts runs under that command (tests/valgrind/run.sh). */
+int harness_time_scale(void);
+
 #endif /* BOLE_TESTS_HARNESS_H */
