@@ -19,6 +19,8 @@ typedef struct {
     char synchronous[16];           /* "full" (default) or "normal". */
     long max_message_size;          /* Bytes; bigger requests are dropped by ZeroMQ. */
     long max_bulk_items;            /* Items per bulk request. */
+    long max_in_flight;             /* Requests queued or running, all clients. */
+    long max_client_in_flight;      /* Requests queued or running, one connection. */
     char auth[BOLE_PATH_MAX];       /* Allow-list of client keys; set = CURVE on. */
     char server_key[BOLE_PATH_MAX]; /* Server secret key file ("" = next to the DB). */
     long insecure;                  /* 1: allow non-loopback binds without CURVE. */

@@ -32,6 +32,7 @@
 
 #include "log.h"
 #include "protocol.h"
+#include "peers.h"
 #include "queue.h"
 
 #define MAX_FRAMES      8       /* identity + delimiter + payload, with room to spare */
@@ -90,6 +91,7 @@ struct bole_server {
     worker_t readers[N_READERS];
     worker_t writer;
     size_t in_flight;           /* Jobs queued or running (server thread only). */
+    bole_peers_t *peers;        /* Jobs in flight per connection (server thread only). */
     bole_auth_t *auth;          /* Allow-list; NULL when CURVE is off. */
     pthread_t zap_thread;       /* Answers ZeroMQ's authentication requests. */
     int zap_started;
@@ -475,7 +477,10 @@ static void s_flush_done(bole_server_t *server)
     bole_queue_item_t *item = bole_queue_take_all(&server->done);
     while (item) {
         bole_queue_item_t *next = item->next;
-        s_send_reply(server, (job_t *)item);
+        job_t *job = (job_t *)item;
+        bole_peers_release(server->peers, zmq_msg_data(&job->identity),
+                           zmq_msg_size(&job->identity));
+        s_send_reply(server, job);
         server->in_flight--;
         item = next;
     }
@@ -603,6 +608,27 @@ static int s_receive_one(bole_server_t *server)
             return 0;
         }
     }
+    /* Bounded queues: a flood is refused at once instead of growing memory,
+     * and one connection cannot take every slot (others keep being served). */
+    const bole_config_t *config = &server->daemon->config;
+    if ((long)server->in_flight >= config->max_in_flight) {
+        snprintf(err, sizeof err, "server busy: %zu requests in flight (--max-in-flight %ld); "
+                 "retry later", server->in_flight, config->max_in_flight);
+        s_reject_method(server, job, BOLE_RESOURCE_EXHAUSTED, err);
+        return 0;
+    }
+    long mine = bole_peers_acquire(server->peers, zmq_msg_data(&job->identity),
+                                   zmq_msg_size(&job->identity), config->max_client_in_flight);
+    if (mine <= 0) {
+        if (mine == 0)
+            snprintf(err, sizeof err, "this connection already has %ld requests in flight "
+                     "(--max-client-in-flight); read answers before sending more",
+                     config->max_client_in_flight);
+        else
+            snprintf(err, sizeof err, "out of memory counting requests in flight");
+        s_reject_method(server, job, mine == 0 ? BOLE_RESOURCE_EXHAUSTED : BOLE_INTERNAL, err);
+        return 0;
+    }
     server->in_flight++;
     if (bole_method_kind(job->slot) == BOLE_METHOD_WRITE)
         bole_queue_push(&server->writes, &job->link);
@@ -656,6 +682,11 @@ bole_server_t *bole_server_new(bole_daemon_t *daemon, char *err, size_t errlen)
     bole_queue_init(&server->writes);
     bole_queue_init(&server->done);
     bole_queue_init(&server->outbound);
+    server->peers = bole_peers_new();
+    if (!server->peers) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     server->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (server->wake_fd < 0) {
         snprintf(err, errlen, "eventfd: %s", strerror(errno));
@@ -750,6 +781,7 @@ void bole_server_destroy(bole_server_t **server)
     bole_queue_free(&s->writes);
     bole_queue_free(&s->done);
     bole_queue_free(&s->outbound);
+    bole_peers_destroy(&s->peers);
     free(s);
     *server = NULL;
 }
