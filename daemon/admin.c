@@ -2,6 +2,9 @@
  * admin.c - health, stats and model reload handlers.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <malloc.h>
+#include <sqlite3.h>
+
 #include "handlers.h"
 #include "log.h"
 #include "model.h"
@@ -62,6 +65,9 @@ bole_status_t bole_handle_stats(bole_call_t *call)
     s->store_seq = counts.seq;
     s->events_published = d->events_published;
     s->rss_bytes = s_rss_bytes();
+    s->sqlite_heap_bytes = (uint64_t)sqlite3_memory_used();
+    struct mallinfo2 mi = mallinfo2();
+    s->heap_in_use_bytes = (uint64_t)mi.uordblks + (uint64_t)mi.hblkhd;
     bole_stats_totals(d->stats, &s->requests, &s->errors);
 
     /* One row per method that has been called (slot 0: undecodable requests). */

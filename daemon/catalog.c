@@ -227,6 +227,64 @@ static void *s_remove(side_t *side, int64_t id)
 
 /* ---- postings ------------------------------------------------------------- */
 
+/* Does the live record `id` still have `key` for this posting kind? */
+static int s_still_has(bole_catalog_t *c, bole_posting_kind_t kind, uint32_t key, int64_t id)
+{
+    const bole_talent_rec_t *t = NULL;
+    const bole_need_rec_t *n = NULL;
+    if (kind <= BOLE_POSTING_TALENT_CATEGORY) {
+        t = id > 0 && (size_t)id < c->talents.cap ? c->talents.by_id[id] : NULL;
+        if (!t)
+            return 0;
+    } else {
+        n = id > 0 && (size_t)id < c->needs.cap ? c->needs.by_id[id] : NULL;
+        if (!n)
+            return 0;
+    }
+    switch (kind) {
+    case BOLE_POSTING_TALENT_ZONE:
+        return t->zone == key;
+    case BOLE_POSTING_TALENT_INDUSTRY:
+        for (size_t i = 0; i < t->n_industries; i++)
+            if (t->industries[i] == key)
+                return 1;
+        return 0;
+    case BOLE_POSTING_TALENT_CATEGORY:
+        return key < 32 && (t->categories >> key & 1);
+    case BOLE_POSTING_NEED_ZONE:
+        return n->zone == key;
+    case BOLE_POSTING_NEED_INDUSTRY:
+        return n->industry == key;
+    case BOLE_POSTING_NEED_ORGANISATION:
+        return n->organisation == key;
+    default:
+        return 0;
+    }
+}
+
+static int s_cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Drops the entries of a full list whose record is gone or changed, and
+ * repeats: lists only grow by appending, so without this a list would grow
+ * with every delete and re-create (new internal id) for ever. Runs when the
+ * list is full, so its cost is amortised over the appends that filled it. */
+static void s_compact(bole_catalog_t *c, bole_posting_kind_t kind, uint32_t key, posting_t *p)
+{
+    size_t kept = 0;
+    qsort(p->ids, p->n, sizeof *p->ids, s_cmp_id);
+    for (size_t i = 0; i < p->n; i++) {
+        if (kept > 0 && p->ids[kept - 1] == p->ids[i])
+            continue;
+        if (s_still_has(c, kind, key, p->ids[i]))
+            p->ids[kept++] = p->ids[i];
+    }
+    p->n = kept;
+}
+
 static void s_post(bole_catalog_t *c, bole_posting_kind_t kind, uint32_t key, int64_t id)
 {
     if (key == BOLE_INTERN_NONE || key == UINT32_MAX)
@@ -245,12 +303,17 @@ static void s_post(bole_catalog_t *c, bole_posting_kind_t kind, uint32_t key, in
     }
     posting_t *p = &t->lists[key];
     if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 8;
-        int64_t *ids = realloc(p->ids, cap * sizeof *ids);
-        if (!ids)
-            return;
-        p->ids = ids;
-        p->cap = cap;
+        if (p->cap >= 32)
+            s_compact(c, kind, key, p);
+        /* Grow unless compaction freed half: keeps appends amortised O(1). */
+        if (p->cap == 0 || p->n > p->cap / 2) {
+            size_t cap = p->cap ? p->cap * 2 : 8;
+            int64_t *ids = realloc(p->ids, cap * sizeof *ids);
+            if (!ids)
+                return;
+            p->ids = ids;
+            p->cap = cap;
+        }
     }
     p->ids[p->n++] = id;
 }

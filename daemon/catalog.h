@@ -49,7 +49,10 @@ size_t bole_catalog_need_count(bole_catalog_t *catalog);
 
 /* Posting lists (caller holds a lock): ids that have (or had) the value.
  * Entries can be stale or repeated after updates; callers re-check the
- * record. Returns the list length and sets *ids (NULL when empty). */
+ * record. A full list is compacted before it grows (stale and repeated
+ * entries dropped), so it holds at most about twice its live entries
+ * however much the records churn. Returns the list length and sets *ids
+ * (NULL when empty). */
 typedef enum {
     BOLE_POSTING_TALENT_ZONE,
     BOLE_POSTING_TALENT_INDUSTRY,

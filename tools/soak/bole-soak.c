@@ -300,6 +300,27 @@ static void *s_worker_main(void *arg)
     return NULL;
 }
 
+/* The heap SQLite holds inside the daemon (stats.sqlite_heap_bytes), and in
+ * *in_use all heap in use (stats.heap_in_use_bytes); 0 if unreadable. */
+static uint64_t s_heap(const char *endpoint, uint64_t *in_use)
+{
+    bole_client_t *c = bole_client_new(endpoint, 10000);
+    Bole__Request req = BOLE__REQUEST__INIT;
+    Bole__StatsRequest b = BOLE__STATS_REQUEST__INIT;
+    Bole__Response *r = NULL;
+    uint64_t bytes = 0;
+    req.body_case = BOLE__REQUEST__BODY_STATS;
+    req.stats = &b;
+    *in_use = 0;
+    if (c && bole_client_call(c, &req, &r) == BOLE_OK && r->stats) {
+        bytes = r->stats->sqlite_heap_bytes;
+        *in_use = r->stats->heap_in_use_bytes;
+    }
+    bole_response_free(r);
+    bole_client_destroy(&c);
+    return bytes;
+}
+
 /* RSS in bytes: /proc/<pid>/status when we own the daemon, else stats.rss_bytes. */
 static uint64_t s_rss(pid_t pid, const char *endpoint)
 {
@@ -441,9 +462,12 @@ int main(int argc, char **argv)
             rss_warm = s_rss(d.pid, ep);
         if (el >= next_progress || el >= duration) {
             unsigned long n = s_total(w, started, 0);
-            printf("[%4.0f s] %lu requests (%.0f/s last 10 s), %lu errors, rss %.1f MiB\n", el,
-                   n, (double)(n - last) / 10.0, s_total(w, started, 1),
-                   (double)s_rss(d.pid, ep) / 1048576.0);
+            uint64_t in_use, sqlite = s_heap(ep, &in_use);
+            printf("[%4.0f s] %lu requests (%.0f/s last 10 s), %lu errors, rss %.1f MiB "
+                   "(heap in use %.1f MiB, of it sqlite %.1f MiB)\n", el, n,
+                   (double)(n - last) / 10.0, s_total(w, started, 1),
+                   (double)s_rss(d.pid, ep) / 1048576.0, (double)in_use / 1048576.0,
+                   (double)sqlite / 1048576.0);
             fflush(stdout);
             last = n;
             next_progress += 10;
