@@ -186,8 +186,15 @@ static int s_reserve(side_t *side, int64_t id)
         side->by_id = by_id;
         side->cap = cap;
     }
-    if ((side->used_slots + 1) * 2 > side->n_slots)
-        return s_rehash(side, side->n_slots ? side->n_slots * 2 : 1024);
+    if ((side->used_slots + 1) * 2 > side->n_slots) {
+        /* Used slots include tombstones of deleted records: when live ones
+         * fill under a quarter, rehash at the same size (dropping the
+         * tombstones) instead of doubling, so churn does not grow it. */
+        size_t n = side->n_slots ? side->n_slots : 1024;
+        if ((side->count + 1) * 4 > n)
+            n *= 2;
+        return s_rehash(side, n);
+    }
     return 0;
 }
 
