@@ -1,7 +1,8 @@
 /*
  * catalog.c - see catalog.h.
  *
- * Records sit in arrays indexed by internal id (SQLite rowids are dense);
+ * Records sit in pages indexed by internal id (SQLite rowids; pages whose
+ * records are all gone are freed);
  * external ids go through an open-addressing table of internal ids, compared
  * against the record's own external_id string, so no key is stored twice.
  */
@@ -27,10 +28,22 @@ typedef struct {
     size_t n_keys;
 } posting_table_t;
 
+/* Records by internal id sit in pages of PAGE_IDS pointers. Internal ids
+ * only grow (a deleted and re-created record gets a new one), so a flat
+ * array would grow with every id ever assigned; a page is freed when its
+ * last record goes, which keeps memory proportional to live records. */
+#define PAGE_BITS 12
+#define PAGE_IDS  ((size_t)1 << PAGE_BITS)
+
+typedef struct {
+    void *rec[PAGE_IDS];
+    size_t live;            /* Non-NULL entries. */
+} page_t;
+
 /* One side: talents or needs. */
 typedef struct {
-    void **by_id;           /* Records indexed by internal id. */
-    size_t cap;             /* Length of by_id. */
+    page_t **pages;         /* Indexed by id >> PAGE_BITS; NULL = no record. */
+    size_t n_pages;         /* Length of pages. */
     size_t count;           /* Live records. */
     int64_t *slots;         /* External-id hash table of ids: 0 empty, -1 tombstone. */
     size_t n_slots;         /* Power of two. */
@@ -85,12 +98,40 @@ bole_catalog_t *bole_catalog_new(void)
     return c;
 }
 
+/* The record of id, or NULL. */
+static inline void *s_get(const side_t *side, int64_t id)
+{
+    size_t p = (size_t)id >> PAGE_BITS;
+    if (id <= 0 || p >= side->n_pages || !side->pages[p])
+        return NULL;
+    return side->pages[p]->rec[(size_t)id & (PAGE_IDS - 1)];
+}
+
+/* Sets the record of id (its page must exist: s_reserve); frees the page
+ * when its last record goes. */
+static void s_set(side_t *side, int64_t id, void *record)
+{
+    page_t *page = side->pages[(size_t)id >> PAGE_BITS];
+    void **at = &page->rec[(size_t)id & (PAGE_IDS - 1)];
+    page->live += (record != NULL) - (*at != NULL);
+    *at = record;
+    if (page->live == 0) {
+        free(page);
+        side->pages[(size_t)id >> PAGE_BITS] = NULL;
+    }
+}
+
 static void s_side_free(side_t *side, void (*free_fn)(void *))
 {
-    for (size_t i = 0; i < side->cap; i++)
-        if (side->by_id[i])
-            free_fn(side->by_id[i]);
-    free(side->by_id);
+    for (size_t p = 0; p < side->n_pages; p++) {
+        if (!side->pages[p])
+            continue;
+        for (size_t i = 0; i < PAGE_IDS; i++)
+            if (side->pages[p]->rec[i])
+                free_fn(side->pages[p]->rec[i]);
+        free(side->pages[p]);
+    }
+    free(side->pages);
     free(side->slots);
 }
 
@@ -135,7 +176,7 @@ static size_t s_find_slot(const side_t *side, const char *ext, int *found)
         if (id == TOMBSTONE) {
             if (first_free == SIZE_MAX)
                 first_free = i;
-        } else if (strcmp(side->ext(side->by_id[id]), ext) == 0) {
+        } else if (strcmp(side->ext(s_get(side, id)), ext) == 0) {
             *found = 1;
             return i;
         }
@@ -148,13 +189,18 @@ static int s_rehash(side_t *side, size_t n_slots)
     int64_t *slots = calloc(n_slots, sizeof *slots);
     if (!slots)
         return -1;
-    for (size_t id = 1; id < side->cap; id++) {
-        if (!side->by_id[id])
+    for (size_t p = 0; p < side->n_pages; p++) {
+        if (!side->pages[p])
             continue;
-        size_t i = (size_t)s_hash(side->ext(side->by_id[id])) & (n_slots - 1);
-        while (slots[i])
-            i = (i + 1) & (n_slots - 1);
-        slots[i] = (int64_t)id;
+        for (size_t j = 0; j < PAGE_IDS; j++) {
+            const void *record = side->pages[p]->rec[j];
+            if (!record)
+                continue;
+            size_t i = (size_t)s_hash(side->ext(record)) & (n_slots - 1);
+            while (slots[i])
+                i = (i + 1) & (n_slots - 1);
+            slots[i] = (int64_t)(p << PAGE_BITS | j);
+        }
     }
     free(side->slots);
     side->slots = slots;
@@ -175,17 +221,20 @@ static int64_t s_lookup(const side_t *side, const char *ext)
 /* Makes room for id and one more table entry. */
 static int s_reserve(side_t *side, int64_t id)
 {
-    if ((size_t)id >= side->cap) {
-        size_t cap = side->cap ? side->cap : 1024;
-        while (cap <= (size_t)id)
-            cap *= 2;
-        void **by_id = realloc(side->by_id, cap * sizeof *by_id);
-        if (!by_id)
+    size_t p = (size_t)id >> PAGE_BITS;
+    if (p >= side->n_pages) {
+        size_t n = side->n_pages ? side->n_pages : 16;
+        while (n <= p)
+            n *= 2;
+        page_t **pages = realloc(side->pages, n * sizeof *pages);
+        if (!pages)
             return -1;
-        memset(by_id + side->cap, 0, (cap - side->cap) * sizeof *by_id);
-        side->by_id = by_id;
-        side->cap = cap;
+        memset(pages + side->n_pages, 0, (n - side->n_pages) * sizeof *pages);
+        side->pages = pages;
+        side->n_pages = n;
     }
+    if (!side->pages[p] && !(side->pages[p] = calloc(1, sizeof(page_t))))
+        return -1;
     if ((side->used_slots + 1) * 2 > side->n_slots) {
         /* Used slots include tombstones of deleted records: when live ones
          * fill under a quarter, rehash at the same size (dropping the
@@ -201,12 +250,12 @@ static int s_reserve(side_t *side, int64_t id)
 /* Installs record at its id; returns the record it replaced (or NULL). */
 static void *s_put(side_t *side, int64_t id, void *record)
 {
-    void *old = side->by_id[id];
+    void *old = s_get(side, id);
     if (old) {
-        side->by_id[id] = record; /* Same id, same external id: slot unchanged. */
+        s_set(side, id, record); /* Same id, same external id: slot unchanged. */
         return old;
     }
-    side->by_id[id] = record;
+    s_set(side, id, record);
     int found;
     size_t i = s_find_slot(side, side->ext(record), &found);
     if (!found) {
@@ -220,14 +269,14 @@ static void *s_put(side_t *side, int64_t id, void *record)
 
 static void *s_remove(side_t *side, int64_t id)
 {
-    if (id <= 0 || (size_t)id >= side->cap || !side->by_id[id])
+    void *old = s_get(side, id);
+    if (!old)
         return NULL;
-    void *old = side->by_id[id];
     int found;
     size_t i = s_find_slot(side, side->ext(old), &found);
     if (found)
         side->slots[i] = TOMBSTONE;
-    side->by_id[id] = NULL;
+    s_set(side, id, NULL);
     side->count--;
     return old;
 }
@@ -240,11 +289,11 @@ static int s_still_has(bole_catalog_t *c, bole_posting_kind_t kind, uint32_t key
     const bole_talent_rec_t *t = NULL;
     const bole_need_rec_t *n = NULL;
     if (kind <= BOLE_POSTING_TALENT_CATEGORY) {
-        t = id > 0 && (size_t)id < c->talents.cap ? c->talents.by_id[id] : NULL;
+        t = s_get(&c->talents, id);
         if (!t)
             return 0;
     } else {
-        n = id > 0 && (size_t)id < c->needs.cap ? c->needs.by_id[id] : NULL;
+        n = s_get(&c->needs, id);
         if (!n)
             return 0;
     }
@@ -399,7 +448,7 @@ int bole_catalog_put_talent(bole_catalog_t *c, bole_talent_rec_t *t)
         bole_talent_rec_free(t);
         return -1;
     }
-    const bole_talent_rec_t *old = (size_t)t->id < c->talents.cap ? c->talents.by_id[t->id] : NULL;
+    const bole_talent_rec_t *old = s_get(&c->talents, t->id);
     /* Post only values the old version did not have: keeps lists short. */
     if (!old || old->zone != t->zone)
         s_post(c, BOLE_POSTING_TALENT_ZONE, t->zone, t->id);
@@ -424,7 +473,7 @@ int bole_catalog_put_need(bole_catalog_t *c, bole_need_rec_t *n)
         bole_need_rec_free(n);
         return -1;
     }
-    const bole_need_rec_t *old = (size_t)n->id < c->needs.cap ? c->needs.by_id[n->id] : NULL;
+    const bole_need_rec_t *old = s_get(&c->needs, n->id);
     if (!old || old->zone != n->zone)
         s_post(c, BOLE_POSTING_NEED_ZONE, n->zone, n->id);
     if (!old || old->industry != n->industry)
@@ -460,12 +509,12 @@ void bole_catalog_remove_need(bole_catalog_t *c, int64_t id)
 
 const bole_talent_rec_t *bole_catalog_talent(bole_catalog_t *c, int64_t id)
 {
-    return id > 0 && (size_t)id < c->talents.cap ? c->talents.by_id[id] : NULL;
+    return s_get(&c->talents, id);
 }
 
 const bole_need_rec_t *bole_catalog_need(bole_catalog_t *c, int64_t id)
 {
-    return id > 0 && (size_t)id < c->needs.cap ? c->needs.by_id[id] : NULL;
+    return s_get(&c->needs, id);
 }
 
 int64_t bole_catalog_talent_id(bole_catalog_t *c, const char *ext) { return s_lookup(&c->talents, ext); }
