@@ -67,6 +67,7 @@ typedef struct {
     int maintainer_started;
     volatile int stopping;      /* Tells the maintainer to finish. */
     struct bole_trend *trend;   /* Supply/demand trends (trend.h); NULL until open. */
+    struct bole_trend_loading *trend_loading; /* Start-up load in flight (trend.c). */
     bole_publish_fn publish;    /* NULL when no server runs (tests, tools). */
     void *publish_ctx;
     struct bole_live *live;     /* Live match stream (live.h); NULL when not running. */

@@ -180,6 +180,8 @@ int main(int argc, char **argv)
     log_info("model %s (dimension %d)", bole_model_version(daemon.models->model),
              bole_model_dim(daemon.models->model));
 
+    /* Trends load on their own thread while the catalog loads (2 cores). */
+    bole_trend_load_start(&daemon);
     if (bole_state_open(&daemon, err, sizeof err) != BOLE_OK) {
         log_error("%s", err);
         goto done;
@@ -222,6 +224,7 @@ done:
         else
             log_warn("no snapshot at shutdown (the next start rebuilds): %s", err);
     }
+    bole_trend_load_abandon(&daemon);
     bole_trend_close(&daemon); /* After the server: no write can still note a change. */
     bole_state_close(&daemon);
     bole_store_close(&daemon.store);

@@ -175,7 +175,10 @@ static bole_status_t s_open_side(bole_daemon_t *d, bole_entity_t entity, bole_in
     }
     *l = (loader_t){.daemon = d, .entity = entity, .index = index, .rebuild = rebuild,
                     .vectors = vectors};
-    bole_status_t st = bole_store_scan(d->store, entity, 0, s_load_record, l, why, sizeof why);
+    /* With a snapshot the vectors are not needed (and not read). */
+    bole_status_t st = rebuild
+        ? bole_store_scan(d->store, entity, 0, s_load_record, l, why, sizeof why)
+        : bole_store_scan_profiles(d->store, entity, 0, s_load_record, l, why, sizeof why);
     if (st == BOLE_OK && s_flush(l) != 0)
         st = BOLE_INTERNAL;
     if (st != BOLE_OK) {

@@ -546,15 +546,19 @@ bole_status_t bole_store_delete(bole_store_t *store, bole_entity_t entity,
     return BOLE_OK;
 }
 
-bole_status_t bole_store_scan(bole_store_t *store, bole_entity_t entity, int64_t after_id,
-                              bole_store_scan_fn fn, void *ctx, char *err, size_t errlen)
+static bole_status_t s_scan(bole_store_t *store, bole_entity_t entity, int64_t after_id,
+                           int with_vector, bole_store_scan_fn fn, void *ctx, char *err,
+                           size_t errlen)
 {
     sqlite3 *db = store->db;
     char sql[160];
+    /* The vector is the row's last column: leaving it out spares SQLite
+     * reading it (and the overflow pages it may sit in); length() reads
+     * only the record header, so the dimension is still checked. */
     snprintf(sql, sizeof sql,
-             "SELECT id, external_id, updated_at, profile, vector FROM %s WHERE id > ? "
+             "SELECT id, external_id, updated_at, profile, %s FROM %s WHERE id > ? "
              "ORDER BY id",
-             s_table(entity));
+             with_vector ? "vector" : "length(vector)", s_table(entity));
     sqlite3_stmt *stmt = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
     if (rc != SQLITE_OK)
@@ -567,8 +571,9 @@ bole_status_t bole_store_scan(bole_store_t *store, bole_entity_t entity, int64_t
             .updated_at = sqlite3_column_int64(stmt, 2),
             .profile = sqlite3_column_blob(stmt, 3),
             .profile_len = (size_t)sqlite3_column_bytes(stmt, 3),
-            .vector = sqlite3_column_blob(stmt, 4),
-            .dim = (size_t)sqlite3_column_bytes(stmt, 4) / sizeof(float),
+            .vector = with_vector ? sqlite3_column_blob(stmt, 4) : NULL,
+            .dim = (with_vector ? (size_t)sqlite3_column_bytes(stmt, 4)
+                                : (size_t)sqlite3_column_int64(stmt, 4)) / sizeof(float),
         };
         if (fn(ctx, &r) != 0) {
             sqlite3_finalize(stmt);
@@ -580,6 +585,19 @@ bole_status_t bole_store_scan(bole_store_t *store, bole_entity_t entity, int64_t
     if (rc != SQLITE_DONE)
         return bole_store_fail(db, rc, "scan", err, errlen);
     return BOLE_OK;
+}
+
+bole_status_t bole_store_scan(bole_store_t *store, bole_entity_t entity, int64_t after_id,
+                              bole_store_scan_fn fn, void *ctx, char *err, size_t errlen)
+{
+    return s_scan(store, entity, after_id, 1, fn, ctx, err, errlen);
+}
+
+bole_status_t bole_store_scan_profiles(bole_store_t *store, bole_entity_t entity,
+                                       int64_t after_id, bole_store_scan_fn fn, void *ctx,
+                                       char *err, size_t errlen)
+{
+    return s_scan(store, entity, after_id, 0, fn, ctx, err, errlen);
 }
 
 bole_status_t bole_store_changes(bole_store_t *store, uint64_t after_seq,

@@ -112,6 +112,11 @@ bole_status_t bole_store_delete(bole_store_t *store, bole_entity_t entity,
 typedef int (*bole_store_scan_fn)(void *ctx, const bole_store_record_t *record);
 bole_status_t bole_store_scan(bole_store_t *store, bole_entity_t entity, int64_t after_id,
                               bole_store_scan_fn fn, void *ctx, char *err, size_t errlen);
+/* The same without the vectors (record->vector NULL; dim still set): the start-up
+ * catalog load when the index comes from a snapshot. */
+bole_status_t bole_store_scan_profiles(bole_store_t *store, bole_entity_t entity,
+                                       int64_t after_id, bole_store_scan_fn fn, void *ctx,
+                                       char *err, size_t errlen);
 /* The stored version of external_id as this connection sees it (in the
  * writer's transaction: earlier writes of the batch included), without its
  * vector: fn gets id, updated_at and the packed profile, valid only during

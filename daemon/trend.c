@@ -1065,14 +1065,36 @@ static int s_load(void *ctx, const bole_store_trend_delta_t *d)
     return s_add_locked(ctx, d);
 }
 
-bole_status_t bole_trend_open(bole_daemon_t *d, char *err, size_t errlen)
+/* The start-up load of a store whose deltas are written in the writes'
+ * transactions (meta.trend_in_txn): it needs nothing from the catalog, so
+ * it runs on a thread of its own while bole_state_open loads the catalog
+ * and the indexes (docs/BENCHMARKS.md, "2. Restart"). */
+struct bole_trend_loading {
+    bole_trend_t *table;        /* Filled by the thread. */
+    bole_store_t *store;        /* The thread's connection (closed by it). */
+    pthread_t thread;
+    bole_status_t status;       /* The thread's result. */
+    uint64_t took_us;
+    char err[512];
+};
+
+static void *s_load_main(void *arg)
+{
+    struct bole_trend_loading *l = arg;
+    uint64_t t0 = bole_monotonic_us();
+    pthread_rwlock_wrlock(&l->table->lock);
+    l->status = bole_store_trend_scan(l->store, 0, s_load, l->table, l->err, sizeof l->err);
+    pthread_rwlock_unlock(&l->table->lock);
+    bole_store_close(&l->store);
+    l->took_us = bole_monotonic_us() - t0;
+    return NULL;
+}
+
+static bole_trend_t *s_table_new(void)
 {
     bole_trend_t *t = bole_trend_new();
-    bole_store_t *store = NULL;
-    if (!t) {
-        snprintf(err, errlen, "trend: out of memory");
-        return BOLE_INTERNAL;
-    }
+    if (!t)
+        return NULL;
     t->event_seconds = BOLE_TREND_EVENT_SECONDS;
     const char *env = getenv("BOLE_TREND_EVENT_SECONDS");
     if (env && *env) {
@@ -1083,11 +1105,86 @@ bole_status_t bole_trend_open(bole_daemon_t *d, char *err, size_t errlen)
         else
             log_warn("trend: ignoring BOLE_TREND_EVENT_SECONDS='%s' (not a number >= 0)", env);
     }
+    return t;
+}
+
+static bole_status_t s_open_store(bole_daemon_t *d, bole_store_t **store, char *err,
+                                  size_t errlen)
+{
     bole_store_options_t options = {
         .synchronous_full = strcmp(d->config.synchronous, "full") == 0,
     };
+    return bole_store_open(store, d->config.db, &options, err, errlen);
+}
+
+void bole_trend_load_start(bole_daemon_t *d)
+{
+    char err[512];
+    struct bole_trend_loading *l = calloc(1, sizeof *l);
+    int in_txn = 0;
+    if (!l || !(l->table = s_table_new()) ||
+        s_open_store(d, &l->store, err, sizeof err) != BOLE_OK ||
+        bole_store_trend_in_txn(l->store, 0, &in_txn, err, sizeof err) != BOLE_OK || !in_txn ||
+        pthread_create(&l->thread, NULL, s_load_main, l) != 0) {
+        /* bole_trend_open does the whole job after the catalog. */
+        if (l) {
+            bole_store_close(&l->store);
+            bole_trend_destroy(&l->table);
+            free(l);
+        }
+        return;
+    }
+    d->trend_loading = l;
+}
+
+/* Starts the event thread and publishes the table. */
+static bole_status_t s_install(bole_daemon_t *d, bole_trend_t *t, char *err, size_t errlen)
+{
+    d->trend = t;
+    if (t->event_seconds > 0) {
+        if (pthread_create(&t->thread, NULL, s_thread, d) != 0) {
+            d->trend = NULL;
+            snprintf(err, errlen, "trend: cannot start its thread");
+            return BOLE_INTERNAL;
+        }
+        t->thread_started = 1;
+    }
+    return BOLE_OK;
+}
+
+bole_status_t bole_trend_open(bole_daemon_t *d, char *err, size_t errlen)
+{
+    struct bole_trend_loading *l = d->trend_loading;
+    if (l) {
+        /* Started by bole_trend_load_start: wait for its thread. */
+        d->trend_loading = NULL;
+        uint64_t t0 = bole_monotonic_us();
+        pthread_join(l->thread, NULL);
+        bole_trend_t *t = l->table;
+        bole_status_t st = l->status;
+        if (st == BOLE_OK) {
+            size_t keys, entries;
+            bole_trend_size(t, &keys, &entries);
+            log_info("trend: %zu keys, %zu day entries loaded in %.0f ms, in parallel with "
+                     "the catalog (waited %.0f ms for it)", keys, entries,
+                     (double)l->took_us / 1000.0, (double)(bole_monotonic_us() - t0) / 1000.0);
+            st = s_install(d, t, err, errlen);
+        } else {
+            snprintf(err, errlen, "%s", l->err);
+        }
+        if (st != BOLE_OK)
+            bole_trend_destroy(&t);
+        free(l);
+        return st;
+    }
+    bole_trend_t *t = s_table_new();
+    bole_store_t *store = NULL;
+    if (!t) {
+        snprintf(err, errlen, "trend: out of memory");
+        return BOLE_INTERNAL;
+    }
     /* A connection of its own for start-up only (closed below). */
-    bole_status_t st = bole_store_open(&store, d->config.db, &options, err, errlen);
+    bole_status_t st = s_open_store(d, &store, err, errlen);
     if (st != BOLE_OK)
         goto fail;
     uint64_t t0 = bole_monotonic_us();
@@ -1115,21 +1212,25 @@ bole_status_t bole_trend_open(bole_daemon_t *d, char *err, size_t errlen)
     log_info("trend: %zu keys, %zu day entries loaded in %.0f ms (one-time repair of an older "
              "store: %s, %.0f ms)", keys, entries, (double)(bole_monotonic_us() - t0) / 1000.0,
              ran ? "run" : "not needed", (double)(t1 - t0) / 1000.0);
-    d->trend = t;
-    if (t->event_seconds > 0) {
-        if (pthread_create(&t->thread, NULL, s_thread, d) != 0) {
-            d->trend = NULL;
-            snprintf(err, errlen, "trend: cannot start its thread");
-            st = BOLE_INTERNAL;
-            goto fail;
-        }
-        t->thread_started = 1;
-    }
+    st = s_install(d, t, err, errlen);
+    if (st != BOLE_OK)
+        goto fail;
     return BOLE_OK;
 fail:
     bole_store_close(&store);
     bole_trend_destroy(&t);
     return st;
+}
+
+void bole_trend_load_abandon(bole_daemon_t *d)
+{
+    struct bole_trend_loading *l = d->trend_loading;
+    if (!l)
+        return;
+    d->trend_loading = NULL;
+    pthread_join(l->thread, NULL);
+    bole_trend_destroy(&l->table);
+    free(l);
 }
 
 void bole_trend_stop(bole_daemon_t *d)

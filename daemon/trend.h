@@ -103,6 +103,16 @@ bole_status_t bole_trend_query(bole_trend_t *trend, const bole_trend_query_t *q,
  * overrides; 0 turns them off). */
 #define BOLE_TREND_EVENT_SECONDS 3600
 
+/* Before bole_state_open: when the store's deltas are written in the
+ * writes' transactions (no repair can be due), starts loading them on a
+ * thread of its own, in parallel with the catalog; bole_trend_open then
+ * waits for it. Otherwise (or if anything fails here) does nothing and
+ * bole_trend_open does the whole job. */
+void bole_trend_load_start(bole_daemon_t *daemon);
+/* Waits for and frees a load bole_trend_load_start began, if
+ * bole_trend_open never took it (start-up failed). NULL-safe. */
+void bole_trend_load_abandon(bole_daemon_t *daemon);
+
 /* After bole_state_open: loads the stored deltas into daemon->trend and
  * starts the event thread. A store last written by the previous scheme
  * (deltas stored after the commit by a background thread) is repaired once

@@ -20,7 +20,8 @@
  *   6. single put_talent from 8 clients (synchronous=full): acked puts/s.
  * With --server, phase 5 is skipped (the tool does not own the daemon).
  * --server EP --puts-only runs phase 6 alone (e.g. against a daemon just
- * restarted on a large store). --ann-sweep needs no daemon: recall@200 and
+ * restarted on a large store); --server EP --load-only runs phase 1 alone
+ * (fills a store for restart timings, docs/BENCHMARKS.md). --ann-sweep needs no daemon: recall@200 and
  * latency of IVF indexes (nlist 1024, 4096) over the talents' vectors for a
  * range of nprobe values, and the IVF list balance (docs/INDEX.md).
  * --live-import N measures the live stream's cost instead (docs/LIVE.md):
@@ -576,6 +577,8 @@ static void s_usage(FILE *f)
                "                  import of N talents with the live stream on; T 20000, M 2000)\n"
                "       bole-bench --server ENDPOINT --match-only [--talents N] [--needs M]\n"
                "                  (phase 3 alone, on profiles an earlier run loaded)\n"
+               "       bole-bench --server ENDPOINT --load-only [--talents N] [--needs M]\n"
+               "                  (phase 1 alone: fill a store, e.g. for restart timings)\n"
                "       bole-bench --ann-sweep [--talents N] [--needs M]   (in-process only:\n"
                "                  recall@200 and latency vs IVF nlist/nprobe, no daemon)\n"
                "  defaults: N 100000, M 10000, C 8, S 10 seconds per timed phase\n");
@@ -858,7 +861,7 @@ static void s_match_load(const char *ep, size_t n_talents, size_t n_needs, int c
 int main(int argc, char **argv)
 {
     size_t n_talents = 100000, n_needs = 10000;
-    int clients = 8, keep = 0, sweep = 0, puts_only = 0, match_only = 0;
+    int clients = 8, keep = 0, sweep = 0, puts_only = 0, match_only = 0, load_only = 0;
     size_t live_import = 0;
     int talents_given = 0, needs_given = 0;
     double duration = 10;
@@ -872,6 +875,7 @@ int main(int argc, char **argv)
         if (strcmp(a, "--ann-sweep") == 0) { sweep = 1; continue; }
         if (strcmp(a, "--puts-only") == 0) { puts_only = 1; continue; }
         if (strcmp(a, "--match-only") == 0) { match_only = 1; continue; }
+        if (strcmp(a, "--load-only") == 0) { load_only = 1; continue; }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { s_usage(stdout); return 0; }
         if (!v) { s_usage(stderr); return 2; }
         i++;
@@ -1005,6 +1009,10 @@ int main(int argc, char **argv)
         goto out;
     double rss_loaded = s_rss_mib(ep);
     printf("  RSS after load: %.0f MiB\n", rss_loaded);
+    if (load_only && server) {
+        status = 0;
+        goto out;
+    }
 
     /* 2. In-process vectors and indexes. */
     tvec = kit_xmalloc(n_talents * (size_t)dim * sizeof *tvec);
