@@ -269,7 +269,8 @@ static void s_fill_error(Bole__Response *response, bole_status_t st, char *err)
         response->error = err;
 }
 
-static void s_complete(bole_server_t *server, job_t *job)
+/* Queues a finished job for the server thread without waking it. */
+static void s_complete_quiet(bole_server_t *server, job_t *job)
 {
     bole_stats_record(server->daemon->stats, job->slot,
                       bole_monotonic_us() - job->received_us, job->status != BOLE_OK);
@@ -278,9 +279,20 @@ static void s_complete(bole_server_t *server, job_t *job)
                   bole_status_text(job->status));
     bole_protocol_free_request(&job->request);
     bole_queue_push(&server->done, &job->link);
+}
+
+/* Wakes the server thread to send what the done queue holds. */
+static void s_wake(bole_server_t *server)
+{
     uint64_t one = 1;
     ssize_t w = write(server->wake_fd, &one, sizeof one);
     (void)w; /* A full eventfd counter still wakes the poller. */
+}
+
+static void s_complete(bole_server_t *server, job_t *job)
+{
+    s_complete_quiet(server, job);
+    s_wake(server);
 }
 
 static void *s_reader_main(void *arg)
@@ -388,8 +400,11 @@ static void s_run_write_batch(worker_t *w, job_t **jobs, size_t n)
     }
     bole_models_release(daemon, &models);
     bole_arena_reset(&w->arena);
+    /* One wake-up for the whole batch: a write per job cost a syscall and
+     * often a context switch each (perf, docs/BENCHMARKS.md item 6). */
     for (size_t i = 0; i < n; i++)
-        s_complete(server, jobs[i]);
+        s_complete_quiet(server, jobs[i]);
+    s_wake(server);
 }
 
 static void *s_writer_main(void *arg)
