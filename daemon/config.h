@@ -24,6 +24,8 @@ typedef struct {
     char auth[BOLE_PATH_MAX];       /* Allow-list of client keys; set = CURVE on. */
     char server_key[BOLE_PATH_MAX]; /* Server secret key file ("" = next to the DB). */
     long insecure;                  /* 1: allow non-loopback binds without CURVE. */
+    long index_nprobe;              /* IVF lists probed per search; 0 = calibrated. */
+    long index_recall_target;       /* Calibration target, recall@200 in 1/1000. */
 } bole_config_t;
 
 /* Fills every option with its default. */

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <faiss/c_api/AutoTune_c.h>
@@ -57,6 +58,16 @@
 #define IX_MAX_ATTEMPTS 4          /* ANN over-fetch rounds before exact. */
 #define IX_HNSW_MAX_FETCH 4096     /* HNSW: larger over-fetch goes exact. */
 #define IX_BLOCK 256               /* Exact scan block (slots). */
+#define IX_NPROBE_UNCAL 16         /* nprobe 0: probes before the first calibration. */
+#define IX_CAL_K 200               /* Calibration: recall@K (the daemon's candidates). */
+#define IX_CAL_QUERIES 64          /* Calibration: query vectors sampled from the tier. */
+#define IX_CAL_TILE 4096           /* Calibration: exact scan tile (slots; divides a chunk). */
+
+/* BLAS (OpenBLAS, linked through FAISS, which declares it the same way). */
+extern int sgemm_(const char *transa, const char *transb, const int *m, const int *n,
+                  const int *k, const float *alpha, const float *a, const int *lda,
+                  const float *b, const int *ldb, const float *beta, float *c,
+                  const int *ldc);
 
 enum { S_FREE = 0, S_DELTA = 1, S_ANN = 2, S_TOMB = 3 };
 enum { ANN_NONE = 0, ANN_IVF = 1, ANN_HNSW = 2 };
@@ -102,6 +113,15 @@ struct bole_index {
     uint32_t bt_n;
     int building;               /* An IVF build is running (wmu dropped). */
     int hnsw_ef;                /* Current efSearch (only grows). */
+
+    /* IVF probe calibration (o.nprobe == 0; s_calibrate_ivf). */
+    int cal_nprobe;             /* nprobe chosen for the current tier (0 = none yet:
+                                   IX_NPROBE_UNCAL); reset when a tier is installed. */
+    size_t cal_n;               /* Live tier entries it was measured on. */
+    unsigned cal_gen;           /* Calibrations finished. */
+    int cal_last_np;            /* Report of the last calibration (stats). */
+    double cal_last_recall, cal_last_ms;
+    int cal_last_nq;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -467,6 +487,8 @@ static void s_scan_delta(const bole_index_t *ix, const float *q, ix_topk *t,
     }
 }
 
+static int s_nprobe(const bole_index_t *ix);
+
 static int s_use_ann(const bole_index_t *ix)
 {
     if (ix->ann == NULL || ix->o.kind == BOLE_INDEX_FLAT)
@@ -485,7 +507,8 @@ void bole_index_default_options(bole_index_options_t *o)
     o->hnsw_m = 32;
     o->ef_search = 128;
     o->ivf_nlist = 1024;
-    o->nprobe = 16;
+    o->nprobe = 0;
+    o->recall_target = 0.98;
 }
 
 int bole_index_new(bole_index_t **out, int dim, const bole_index_options_t *o,
@@ -510,9 +533,10 @@ int bole_index_new(bole_index_t **out, int dim, const bole_index_options_t *o,
         return -1;
     }
     if (opt.hnsw_m < 4 || opt.hnsw_m > 256 || opt.ef_search < 1 || opt.ivf_nlist < 1
-        || opt.ivf_nlist > 65536 || opt.nprobe < 1) {
+        || opt.ivf_nlist > 65536 || opt.nprobe < 0 || !(opt.recall_target > 0.0)
+        || !(opt.recall_target <= 1.0)) {
         s_err(err, errlen, "index: options out of range (hnsw_m 4..256, ef_search >= 1, "
-              "ivf_nlist 1..65536, nprobe >= 1)");
+              "ivf_nlist 1..65536, nprobe >= 0, 0 < recall_target <= 1)");
         return -1;
     }
     bole_index_t *ix = calloc(1, sizeof *ix);
@@ -720,12 +744,19 @@ void bole_index_stats(const bole_index_t *ix, bole_index_stats_t *out)
     out->delta_size = ix->ndelta;
     if (s_use_ann(ix))
         out->kind = ix->ann_kind == ANN_IVF ? "ivf" : "hnsw";
+    out->nprobe = ix->ann_kind == ANN_IVF ? s_nprobe(ix) : 0;
+    out->calib_gen = ix->cal_gen;
+    out->calib_nprobe = ix->cal_last_np;
+    out->calib_recall = ix->cal_last_recall;
+    out->calib_size = ix->cal_n;
+    out->calib_queries = ix->cal_last_nq;
+    out->calib_ms = ix->cal_last_ms;
     pthread_rwlock_unlock(&m->rw);
 }
 
 int bole_index_set_nprobe(bole_index_t *ix, int nprobe)
 {
-    if (ix == NULL || nprobe < 1)
+    if (ix == NULL || nprobe < 0)
         return -1;
     pthread_rwlock_wrlock(&ix->rw);
     ix->o.nprobe = nprobe;
@@ -788,11 +819,14 @@ static int s_hnsw_raise_ef(bole_index_t *ix, int ef)
     return rc == 0 ? 0 : -1;
 }
 
-/* Per-query IVF probe count before any filter adjustment: the configured
- * nprobe, capped at the tier's list count. */
+/* Per-query IVF probe count before any filter adjustment: the fixed
+ * nprobe, else the tier's calibrated one, else IX_NPROBE_UNCAL; capped at
+ * the tier's list count. */
 static int s_nprobe(const bole_index_t *ix)
 {
-    return ix->o.nprobe < ix->nlist ? ix->o.nprobe : (ix->nlist > 0 ? ix->nlist : 1);
+    int np = ix->o.nprobe > 0 ? ix->o.nprobe
+           : ix->cal_nprobe > 0 ? ix->cal_nprobe : IX_NPROBE_UNCAL;
+    return np < ix->nlist ? np : (ix->nlist > 0 ? ix->nlist : 1);
 }
 
 /* One ANN query for kk candidates; IVF probes np lists (per query: the
@@ -1108,6 +1142,7 @@ static int s_install(bole_index_t *ix, int kind, FaissIndex *ann, int nlist,
     ix->ann_kind = kind;
     ix->ann_n = n;
     ix->nlist = nlist;
+    ix->cal_nprobe = 0;
     ix->hnsw_slot = kind == ANN_HNSW ? slots : NULL;
     if (kind == ANN_HNSW)
         ix->hnsw_ef = ix->o.ef_search;
@@ -1250,6 +1285,7 @@ static int s_ivf_fill_install(bole_index_t *ix, FaissIndex *ivf, int nlist)
         ix->ann_kind = ANN_IVF;
         ix->ann_n = nl;
         ix->nlist = nlist;
+        ix->cal_nprobe = 0; /* a new tier: calibrated next (bole_index_maintain) */
         pthread_rwlock_unlock(&ix->rw);
         if (old != NULL)
             faiss_Index_free(old);
@@ -1394,6 +1430,206 @@ static int s_purge_ivf(bole_index_t *ix, char *err, size_t errlen)
     return 0;
 }
 
+/* ---- IVF probe calibration (caller holds wmu) --------------------------- */
+
+/* The probe ladder: 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, ... (steps of 1.33-1.5x). */
+static int s_ladder_next(int np)
+{
+    if (np < 4)
+        return np + 1;
+    return (np & (np - 1)) == 0 ? np + np / 2 : np + np / 3;
+}
+
+static int s_cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Does the current IVF tier want a (re)calibration? Only with nprobe 0,
+ * once per tier and again when its live size has doubled or halved since. */
+static int s_cal_due(const bole_index_t *ix)
+{
+    if (ix->o.nprobe > 0 || ix->ann == NULL || ix->ann_kind != ANN_IVF || ix->building)
+        return 0;
+    size_t n = ix->ann_n - ix->tombs;
+    return ix->cal_nprobe == 0 || n >= 2 * ix->cal_n || 2 * n <= ix->cal_n;
+}
+
+/* Pick the tier's probe count from its own data: IX_CAL_QUERIES live vectors
+ * of the tier, spread over it, are searched (each with itself left out of
+ * both answers) by an exact scan of the tier (BLAS, one pass over the
+ * vectors) and by IVF at each ladder step, as the search path does it
+ * (k / alive * 1.1 + 8 candidates, tombstones dropped); the first step whose
+ * mean recall@K reaches o.recall_target wins (the tier's list count if none
+ * does). Holds wmu throughout (mutators wait; searches run, still on the
+ * previous probe count), and rw exclusive only to publish. On failure (out
+ * of memory, FAISS error) the tier keeps IX_NPROBE_UNCAL until it doubles. */
+static int s_calibrate_ivf(bole_index_t *ix, char *err, size_t errlen)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    const int d = ix->d, nlist = ix->nlist;
+    size_t n = ix->ann_n - ix->tombs;
+    int nq = n < IX_CAL_QUERIES ? (int)n : IX_CAL_QUERIES;
+    size_t K = n - 1 < IX_CAL_K ? n - 1 : IX_CAL_K;
+    double alive = ix->ann_n > 0 ? (double)n / (double)ix->ann_n : 1.0;
+    if (alive < 0.05)
+        alive = 0.05;
+    size_t kk = (size_t)((double)(K + 1) / alive * 1.1) + 8;
+    if (kk > ix->ann_n)
+        kk = ix->ann_n;
+    int rc = -1, chosen = nlist, faiss_failed = 0;
+    double chosen_recall = 1.0;
+    uint32_t *qslot = malloc((size_t)(nq > 0 ? nq : 1) * sizeof *qslot);
+    float *q = malloc((size_t)(nq > 0 ? nq : 1) * (size_t)d * sizeof *q);
+    float *ip = malloc((size_t)(nq > 0 ? nq : 1) * IX_CAL_TILE * sizeof *ip);
+    float *ts = malloc((size_t)(nq > 0 ? nq : 1) * (K ? K : 1) * sizeof *ts);
+    int64_t *tid = malloc((size_t)(nq > 0 ? nq : 1) * (K ? K : 1) * sizeof *tid);
+    uint32_t *truth = malloc((size_t)(nq > 0 ? nq : 1) * (K ? K : 1) * sizeof *truth);
+    size_t *ntruth = calloc((size_t)(nq > 0 ? nq : 1), sizeof *ntruth);
+    idx_t *order = malloc((size_t)(nq > 0 ? nq : 1) * (size_t)nlist * sizeof *order);
+    idx_t *keys = malloc((size_t)(nq > 0 ? nq : 1) * (size_t)nlist * sizeof *keys);
+    float *cd = malloc((size_t)(nq > 0 ? nq : 1) * (size_t)nlist * sizeof *cd);
+    float *dist = malloc((size_t)(nq > 0 ? nq : 1) * (kk ? kk : 1) * sizeof *dist);
+    idx_t *lab = malloc((size_t)(nq > 0 ? nq : 1) * (kk ? kk : 1) * sizeof *lab);
+    if (!qslot || !q || !ip || !ts || !tid || !truth || !ntruth || !order || !keys || !cd
+        || !dist || !lab)
+        goto out;
+    if (nq < 1 || K < 1) {
+        chosen = 1; /* nothing to compare: any probe count is exact here */
+        rc = 0;
+        goto out;
+    }
+
+    /* Queries: the r-th live tier entry for r spread over [0, n), jittered. */
+    {
+        size_t r = 0;
+        int i = 0;
+        size_t next = (size_t)(s_hash64(0) % (n / (size_t)nq));
+        for (uint32_t sl = 0; sl < ix->nslots && i < nq; sl++) {
+            if (*s_state(ix, sl) != S_ANN)
+                continue;
+            if (r++ != next)
+                continue;
+            qslot[i] = sl;
+            memcpy(q + (size_t)i * (size_t)d, s_vec(ix, sl), (size_t)d * sizeof(float));
+            i++;
+            next = (size_t)i * n / (size_t)nq
+                 + (size_t)(s_hash64((uint64_t)i) % (n / (size_t)nq));
+        }
+        nq = i;
+    }
+
+    /* Exact top-K of each query over the tier's live entries. */
+    {
+        ix_topk *tk = malloc((size_t)nq * sizeof *tk);
+        if (tk == NULL)
+            goto out;
+        for (int i = 0; i < nq; i++)
+            tk[i] = (ix_topk){ .k = K, .n = 0, .s = ts + (size_t)i * K, .id = tid + (size_t)i * K };
+        const float one = 1.0f, zero = 0.0f;
+        for (uint32_t base = 0; base < ix->nslots; base += IX_CAL_TILE) {
+            int m = (int)(ix->nslots - base < IX_CAL_TILE ? ix->nslots - base : IX_CAL_TILE);
+            const ix_chunk *c = s_chunk(ix, base);
+            uint32_t off = base & (IX_CHUNK_SLOTS - 1);
+            const uint8_t *stt = c->state + off;
+            int any = 0;
+            for (int j = 0; j < m && !any; j++)
+                any = stt[j] == S_ANN;
+            if (!any)
+                continue;
+            /* ip[i * m + j] = <q_i, x_j> (column-major: x^T q). */
+            sgemm_("T", "N", &m, &nq, &d, &one, s_vec(ix, base), &d, q, &d, &zero, ip, &m);
+            for (int i = 0; i < nq; i++) {
+                const float *row = ip + (size_t)i * (size_t)m;
+                for (int j = 0; j < m; j++)
+                    if (s_topk_wants(&tk[i], row[j]) && stt[j] == S_ANN
+                        && base + (uint32_t)j != qslot[i])
+                        s_topk_push(&tk[i], row[j], (int64_t)(base + (uint32_t)j));
+            }
+        }
+        for (int i = 0; i < nq; i++) {
+            ntruth[i] = tk[i].n;
+            for (size_t j = 0; j < tk[i].n; j++)
+                truth[(size_t)i * K + j] = (uint32_t)tk[i].id[j];
+            qsort(truth + (size_t)i * K, ntruth[i], sizeof *truth, s_cmp_u32);
+        }
+        free(tk);
+    }
+
+    /* Every list of every query in the quantizer's order, once. */
+    faiss_failed = 1;
+    FaissIndex *quant = faiss_IndexIVF_quantizer((FaissIndexIVF *)ix->ann);
+    if (faiss_Index_search(quant, nq, q, nlist, cd, order) != 0)
+        goto out;
+    for (int np = 1;; np = s_ladder_next(np)) {
+        if (np > nlist)
+            np = nlist;
+        for (int i = 0; i < nq; i++)
+            for (int l = 0; l < nlist; l++)
+                keys[(size_t)i * (size_t)nlist + (size_t)l] =
+                    l < np ? order[(size_t)i * (size_t)nlist + (size_t)l] : -1;
+        if (faiss_IndexIVF_search_preassigned((const FaissIndexIVF *)ix->ann, nq, q, (idx_t)kk,
+                                              keys, cd, dist, lab, 0) != 0)
+            goto out;
+        double rsum = 0;
+        for (int i = 0; i < nq; i++) {
+            const idx_t *li = lab + (size_t)i * kk;
+            const uint32_t *tr = truth + (size_t)i * K;
+            size_t taken = 0, hit = 0;
+            for (size_t j = 0; j < kk && taken < K; j++) {
+                if (li[j] < 0)
+                    break;
+                uint32_t sl = (uint32_t)li[j];
+                if (sl == qslot[i] || *s_state(ix, sl) != S_ANN)
+                    continue;
+                taken++;
+                hit += bsearch(&sl, tr, ntruth[i], sizeof *tr, s_cmp_u32) != NULL;
+            }
+            rsum += ntruth[i] > 0 ? (double)hit / (double)ntruth[i] : 1.0;
+        }
+        double recall = rsum / nq;
+        if (recall >= ix->o.recall_target || np >= nlist) {
+            chosen = np;
+            chosen_recall = recall;
+            break;
+        }
+    }
+    rc = 0;
+out:
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rc != 0) {
+        s_err(err, errlen, "index: nprobe calibration: %s",
+              faiss_failed ? s_faiss_err() : "out of memory");
+        chosen = IX_NPROBE_UNCAL;
+        chosen_recall = 0;
+    }
+    pthread_rwlock_wrlock(&ix->rw);
+    ix->cal_nprobe = chosen;
+    ix->cal_n = n;
+    ix->cal_gen++;
+    ix->cal_last_np = rc == 0 ? chosen : 0;
+    ix->cal_last_recall = chosen_recall;
+    ix->cal_last_nq = nq;
+    ix->cal_last_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3
+                    + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    pthread_rwlock_unlock(&ix->rw);
+    free(qslot);
+    free(q);
+    free(ip);
+    free(ts);
+    free(tid);
+    free(truth);
+    free(ntruth);
+    free(order);
+    free(keys);
+    free(cd);
+    free(dist);
+    free(lab);
+    return rc;
+}
+
 int bole_index_maintain(bole_index_t *ix, char *err, size_t errlen)
 {
     if (ix == NULL) {
@@ -1415,12 +1651,14 @@ int bole_index_maintain(bole_index_t *ix, char *err, size_t errlen)
                     && s_auto_nlist(ix, ix->live) >= 2 * ix->nlist;
         if (ix->ann == NULL || ix->ann_kind != ANN_IVF || grown) {
             rc = s_build_ivf(ix, err, errlen);
-            goto out;
+        } else {
+            if (ix->tombs > 0 && (ix->tombs * 20 >= ix->ann_n || ix->tombs >= 65536))
+                rc = s_purge_ivf(ix, err, errlen);
+            if (rc == 0 && ix->ndelta > 0)
+                rc = s_merge_delta_ivf(ix, err, errlen);
         }
-        if (ix->tombs > 0 && (ix->tombs * 20 >= ix->ann_n || ix->tombs >= 65536))
-            rc = s_purge_ivf(ix, err, errlen);
-        if (rc == 0 && ix->ndelta > 0)
-            rc = s_merge_delta_ivf(ix, err, errlen);
+        if (rc == 0 && s_cal_due(ix))
+            rc = s_calibrate_ivf(ix, err, errlen);
     } else {
         size_t churn = ix->ndelta + ix->tombs;
         if (ix->ann == NULL || ix->ann_kind != ANN_HNSW

@@ -46,8 +46,17 @@ typedef struct {
     int ivf_nlist;           /* Largest IVF list count (default 1024); a tier
                                 over N vectors gets the power of two nearest
                                 4*sqrt(N), at most this, at most N/39. */
-    int nprobe;              /* IVF lists probed per query (default 16, chosen
-                                on the model's vectors: docs/INDEX.md). */
+    int nprobe;              /* IVF lists probed per query: 0 (default) =
+                                calibrated per tier (below); >= 1 = fixed. */
+    double recall_target;    /* nprobe 0: each IVF tier probes the fewest lists
+                                (from a ladder 1, 2, 3, 4, 6, 8, 12, 16, ...)
+                                whose recall@200 against an exact scan, on a
+                                sample of the tier's own vectors as queries,
+                                reaches this (default 0.98; 0 < x <= 1). The
+                                tier is calibrated when built, after its size
+                                has doubled or halved since the last
+                                calibration, and after a snapshot load; until
+                                then it probes 16. docs/INDEX.md. */
 } bole_index_options_t;
 
 /* Fill *o with the defaults above. */
@@ -143,13 +152,22 @@ typedef struct {
     size_t ann_size;    /* Entries in the ANN tier (live + tombstones). */
     size_t delta_size;  /* Live vectors only in the exact delta tier. */
     const char *kind;   /* "flat", "ivf" or "hnsw" (current search tier). */
+    int nprobe;         /* IVF lists a plain search probes now (0 without an
+                           IVF tier). */
+    unsigned calib_gen; /* Calibrations so far (changes when one finishes). */
+    int calib_nprobe;   /* Last calibration: the nprobe it chose (0 = none), */
+    double calib_recall;/* its measured recall@200 at that nprobe, */
+    size_t calib_size;  /* the tier size it ran on, */
+    int calib_queries;  /* its query count, */
+    double calib_ms;    /* and its duration (ms; the writer mutex is held). */
 } bole_index_stats_t;
 
 void bole_index_stats(const bole_index_t *ix, bole_index_stats_t *out);
 
-/* Change the IVF lists probed per query (>= 1) for later searches; safe
- * while searches run (takes the exclusive lock briefly). 0, or -1 for a bad
- * argument. */
+/* Change the IVF lists probed per query for later searches: >= 1 fixes it
+ * (calibration off), 0 returns to calibration (the next maintain() runs
+ * one). Safe while searches run (takes the exclusive lock briefly). 0, or
+ * -1 for a bad argument. */
 int bole_index_set_nprobe(bole_index_t *ix, int nprobe);
 
 /* IVF list balance of the current tier (an O(slots) scan; for tools and

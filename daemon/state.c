@@ -143,6 +143,8 @@ static bole_status_t s_open_side(bole_daemon_t *d, bole_entity_t entity, bole_in
     s_snapshot_path(d, side, path, sizeof path);
     bole_index_options_t options;
     bole_index_default_options(&options);
+    options.nprobe = (int)d->config.index_nprobe;
+    options.recall_target = (double)d->config.index_recall_target / 1000.0;
     uint64_t snap_seq = 0;
     bole_index_t *index = NULL;
     uint64_t started = bole_monotonic_us();
@@ -261,15 +263,32 @@ bole_status_t bole_state_snapshot(bole_daemon_t *d, uint64_t seq, char *err, siz
     return BOLE_OK;
 }
 
+/* Log a calibration of the index's probe count that finished since *gen. */
+static void s_log_calibration(const char *side, bole_index_t *index, unsigned *gen)
+{
+    bole_index_stats_t st;
+    bole_index_stats(index, &st);
+    if (st.calib_gen == *gen)
+        return;
+    *gen = st.calib_gen;
+    if (st.calib_nprobe > 0)
+        log_info("%s index: nprobe %d chosen over %zu vectors (recall@200 %.4f on %d of "
+                 "its own vectors, %.0f ms)", side, st.calib_nprobe, st.calib_size,
+                 st.calib_recall, st.calib_queries, st.calib_ms);
+}
+
 static void *s_maintain_main(void *arg)
 {
     bole_daemon_t *d = arg;
     char err[512];
+    unsigned talent_gen = 0, need_gen = 0;
     while (!d->stopping) {
         if (bole_index_maintain(d->talent_index, err, sizeof err) != 0)
             log_warn("talent index maintenance: %s", err);
+        s_log_calibration("talent", d->talent_index, &talent_gen);
         if (bole_index_maintain(d->need_index, err, sizeof err) != 0)
             log_warn("need index maintenance: %s", err);
+        s_log_calibration("need", d->need_index, &need_gen);
         for (int i = 0; i < 10 && !d->stopping; i++)
             nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
     }

@@ -41,7 +41,7 @@
 #define POOL_MIN           64     /* Candidates per role from the index. */
 #define POOL_PER_SEAT      16
 #define POOL_MAX           400
-#define POOL_NPROBE        8      /* IVF lists probed per pool search (docs/TEAMS.md). */
+#define POOL_NPROBE        8      /* Most IVF lists probed per pool search (docs/TEAMS.md). */
 #define DEFAULT_PROJECTS_K 10
 
 /* ---- filters -------------------------------------------------------------- */
@@ -708,7 +708,13 @@ static bole_status_t s_form(bole_call_t *call, Bole__Project *p, const Bole__For
     }
     proto.include_unavailable = c && c->include_unavailable;
 
-    /* Candidate pools by vector similarity to each role. */
+    /* Candidate pools by vector similarity to each role. Pools want good
+     * candidates, not the exact top: at most POOL_NPROBE lists, and never
+     * more than a plain match probes (the index's calibrated count, which
+     * is below POOL_NPROBE on large tiers: docs/TEAMS.md). */
+    bole_index_stats_t ist;
+    bole_index_stats(d->talent_index, &ist);
+    int pool_nprobe = ist.nprobe > 0 && ist.nprobe < POOL_NPROBE ? ist.nprobe : POOL_NPROBE;
     for (size_t ri = 0; ri < b.n_roles; ri++) {
         role_ctx_t *rc = &b.roles[ri];
         rc->rej = proto;
@@ -722,7 +728,7 @@ static bole_status_t s_form(bole_call_t *call, Bole__Project *p, const Bole__For
         if (!ids || !sims)
             return BOLE_INTERNAL;
         size_t n = 0;
-        if (bole_index_search_probe(d->talent_index, rc->vec, want, POOL_NPROBE, s_talent_pass,
+        if (bole_index_search_probe(d->talent_index, rc->vec, want, pool_nprobe, s_talent_pass,
                                     &rc->rej, ids, sims, &n, NULL) != 0) {
             snprintf(call->err, call->errlen, "vector search failed");
             return BOLE_INTERNAL;

@@ -1,7 +1,8 @@
 /* test_index.c — daemon/index.c: upsert/replace/remove visibility, exact
  * search against brute force, filtered search never short of k, snapshots
  * (round trip, corrupt, truncated, missing), readers + writer concurrently,
- * and IVF recall@200 on low-rank synthetic vectors. */
+ * IVF recall@200 on low-rank synthetic vectors, and nprobe calibration
+ * (clustered vs unclustered, held-out recall, recalibration, pinning). */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "index.h"
@@ -724,6 +725,161 @@ static void test_recall(void)
     free(rs);
 }
 
+/* Clustered vectors: `nc` centres on the sphere, each point a centre plus
+ * Gaussian noise of total norm ~sigma, normalised (the model's vectors
+ * cluster by occupation the same way: docs/INDEX.md). */
+static void clustered_vecs(float *x, size_t n, int d, const float *centres, int nc, float sigma)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float *c = centres + (size_t)(rnd() % (uint64_t)nc) * (size_t)d;
+        for (int j = 0; j < d; j++)
+            x[i * d + j] = c[j] + gauss() * sigma / sqrtf((float)d);
+        normalise(x + i * d, d);
+    }
+}
+
+/* Held-out recall@k of ix over x[0..n) (ids 0..n-1) for nq fresh queries
+ * made by gen; also counts searches that came back short of k. */
+static double heldout_recall(bole_index_t *ix, const float *x, size_t n, int d, const float *qs,
+                             int nq, size_t k, filt_fn f, size_t *short_out)
+{
+    int64_t *gi = malloc(k * sizeof *gi), *ri = malloc(k * sizeof *ri);
+    float *gs = malloc(k * sizeof *gs), *rs = malloc(k * sizeof *rs);
+    double rec = 0;
+    for (int t = 0; t < nq; t++) {
+        const float *q = qs + (size_t)t * d;
+        size_t gn = 0, hit = 0;
+        CHECK_EQ_INT(bole_index_search(ix, q, k, f, NULL, gi, gs, &gn, NULL), 0);
+        size_t rn = brute(x, n, d, 0, q, k, f, ri, rs);
+        for (size_t i = 0; i < gn; i++)
+            for (size_t j = 0; j < rn; j++)
+                hit += gi[i] == ri[j];
+        rec += rn ? (double)hit / (double)rn : 1.0;
+        if (short_out != NULL)
+            *short_out += gn < (rn < k ? rn : k);
+    }
+    free(gi);
+    free(ri);
+    free(gs);
+    free(rs);
+    return rec / nq;
+}
+
+/* nprobe 0 (the default): each IVF tier measures its own recall@200 on a
+ * sample of its vectors and probes the fewest lists (from the ladder) that
+ * reach recall_target. Clustered data needs few probes, unclustered data
+ * many; fresh queries (not in the index) must see the target, filtered
+ * searches still k hits; the tier recalibrates after doubling; an explicit
+ * nprobe pins the count (bole_index_set_nprobe; 0 returns to calibration). */
+static void test_calibration(void)
+{
+    const int d = 64, nc = 100, nq = SLOW_BUILD ? 40 : 200;
+    const size_t n = SLOW_BUILD ? 20000 : 40000, k = 200;
+    const double target = 0.98;
+    float *x = malloc(n * d * sizeof *x), *qs = malloc((size_t)nq * d * sizeof *qs);
+    float *centres = malloc((size_t)nc * d * sizeof *centres);
+    int64_t *ids = malloc(n * sizeof *ids);
+    random_vecs(centres, (size_t)nc, d);
+    clustered_vecs(x, n, d, centres, nc, 0.6f);
+    clustered_vecs(qs, (size_t)nq, d, centres, nc, 0.6f);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = (int64_t)i;
+    char err[256] = "";
+    bole_index_options_t o;
+    bole_index_default_options(&o);
+    CHECK_EQ_INT(o.nprobe, 0);
+    CHECK(o.recall_target > 0.97 && o.recall_target < 0.99);
+    o.kind = BOLE_INDEX_IVF;
+    o.ivf_nlist = 256;
+    o.recall_target = target;
+    bole_index_t *ix = NULL;
+    REQUIRE(bole_index_new(&ix, d, &o, err, sizeof err) == 0);
+
+    /* Half the data: build + first calibration. */
+    REQUIRE(bole_index_upsert_batch(ix, n / 2, ids, x, err, sizeof err) == 0);
+    CHECK_EQ_INT(bole_index_maintain(ix, err, sizeof err), 0);
+    bole_index_stats_t st;
+    bole_index_stats(ix, &st);
+    CHECK(strcmp(st.kind, "ivf") == 0);
+    CHECK_EQ_INT(st.calib_gen, 1);
+    CHECK(st.calib_nprobe >= 1);
+    CHECK_EQ_INT(st.nprobe, st.calib_nprobe);
+    CHECK(st.calib_recall >= target);
+    CHECK_EQ_INT((long long)st.calib_size, (long long)(n / 2));
+    /* Nothing changed: no second calibration. */
+    CHECK_EQ_INT(bole_index_maintain(ix, err, sizeof err), 0);
+    bole_index_stats(ix, &st);
+    CHECK_EQ_INT(st.calib_gen, 1);
+
+    /* Double it: merged, recalibrated on the grown tier (same lists). */
+    REQUIRE(bole_index_upsert_batch(ix, n - n / 2, ids + n / 2, x + (n / 2) * d, err,
+                                    sizeof err) == 0);
+    CHECK_EQ_INT(bole_index_maintain(ix, err, sizeof err), 0);
+    bole_index_stats(ix, &st);
+    CHECK_EQ_INT(st.calib_gen, 2);
+    CHECK_EQ_INT((long long)st.calib_size, (long long)n);
+    CHECK_EQ_INT((long long)st.delta_size, 0);
+    int clustered_np = st.calib_nprobe;
+    size_t short_n = 0;
+    double rec = heldout_recall(ix, x, n, d, qs, nq, k, NULL, &short_n);
+    size_t short_f = 0;
+    double rec_f = heldout_recall(ix, x, n, d, qs, nq, k, pass_5, &short_f);
+    fprintf(stderr, "calibration, clustered (n=%zu, %d clusters, 256 lists): nprobe %d, "
+            "recall@200 %.4f on its own vectors (%.0f ms); held-out %.4f, filtered 5%% %.4f\n",
+            n, nc, clustered_np, st.calib_recall, st.calib_ms, rec, rec_f);
+    /* Fewer probes than the old fixed default suffice here ... */
+    CHECK(clustered_np < 16);
+    /* ... and fresh queries see the target (0.01: sampling error of the
+     * calibration's 64-query estimate). */
+    CHECK(rec >= target - 0.01);
+    CHECK_EQ_INT(short_n, 0);
+    CHECK_EQ_INT(short_f, 0);
+
+    /* An explicit nprobe pins the count; 0 returns to the calibrated one. */
+    CHECK_EQ_INT(bole_index_set_nprobe(ix, 1), 0);
+    bole_index_stats(ix, &st);
+    CHECK_EQ_INT(st.nprobe, 1);
+    double rec1 = heldout_recall(ix, x, n, d, qs, nq, k, NULL, NULL);
+    CHECK_EQ_INT(bole_index_maintain(ix, err, sizeof err), 0);
+    bole_index_stats(ix, &st);
+    CHECK_EQ_INT(st.nprobe, 1);
+    CHECK_EQ_INT(st.calib_gen, 2);
+    CHECK_EQ_INT(bole_index_set_nprobe(ix, 0), 0);
+    bole_index_stats(ix, &st);
+    CHECK_EQ_INT(st.nprobe, clustered_np);
+    CHECK_EQ_INT(bole_index_set_nprobe(ix, -1), -1);
+    if (clustered_np > 1)
+        CHECK(rec1 < rec); /* the calibrated count is not wasted */
+    bole_index_destroy(&ix);
+
+    /* The same size without cluster structure needs many more probes. */
+    const int rank = 32;
+    float *proj = malloc((size_t)rank * d * sizeof *proj);
+    for (int i = 0; i < rank * d; i++)
+        proj[i] = gauss();
+    lowrank_vecs(x, n, d, rank, proj);
+    lowrank_vecs(qs, (size_t)nq, d, rank, proj);
+    REQUIRE(bole_index_new(&ix, d, &o, err, sizeof err) == 0);
+    REQUIRE(bole_index_upsert_batch(ix, n, ids, x, err, sizeof err) == 0);
+    CHECK_EQ_INT(bole_index_maintain(ix, err, sizeof err), 0);
+    bole_index_stats(ix, &st);
+    rec = heldout_recall(ix, x, n, d, qs, nq, k, NULL, &short_n);
+    fprintf(stderr, "calibration, unclustered (low-rank): nprobe %d, recall@200 %.4f on its "
+            "own vectors (%.0f ms); held-out %.4f\n", st.calib_nprobe, st.calib_recall,
+            st.calib_ms, rec);
+    CHECK_EQ_INT(st.calib_gen, 1);
+    CHECK(st.calib_nprobe > 2 * clustered_np);
+    CHECK(st.calib_nprobe >= 16);
+    CHECK(rec >= target - 0.01);
+    CHECK_EQ_INT(short_n, 0);
+    bole_index_destroy(&ix);
+    free(proj);
+    free(x);
+    free(qs);
+    free(centres);
+    free(ids);
+}
+
 /* Writes while an IVF tier is being built (the build drops the writer
  * mutex while it assigns vectors): replacements, removes and inserts made
  * meanwhile must all be visible afterwards, exactly. */
@@ -826,6 +982,7 @@ int main(void)
     test_snapshot();
     test_concurrent();
     test_recall();
+    test_calibration();
     test_writes_during_build();
     rmdir(tmpdir);
     return check_summary();

@@ -92,6 +92,17 @@ const char *bench_index_kind(bench_index_t *ix, size_t *ann, size_t *delta)
     return st.kind;
 }
 
+void bench_index_calib(bench_index_t *ix, int *nprobe, int *calib_nprobe, double *calib_recall,
+                       double *calib_ms)
+{
+    bole_index_stats_t st;
+    bole_index_stats((bole_index_t *)ix, &st);
+    *nprobe = st.nprobe;
+    *calib_nprobe = st.calib_nprobe;
+    *calib_recall = st.calib_recall;
+    *calib_ms = st.calib_ms;
+}
+
 int bench_index_search(bench_index_t *ix, const float *q, size_t k, int64_t *ids, float *scores,
                        size_t *n_out)
 {
@@ -160,6 +171,12 @@ void bench_ann_sweep(int dim, const float *vecs, size_t n, const float *queries,
         printf("  IVF nlist %zu (asked %d): trained+built in %.1f s; longest list %zu "
                "(mean %.0f), imbalance %.2f\n", nl, nlists[a], build, maxl,
                nl ? (double)n / (double)nl : 0.0, imb);
+        bole_index_stats_t st;
+        bole_index_stats(ix, &st);
+        if (st.calib_nprobe > 0)
+            printf("    calibrated (target %.2f): nprobe %d, recall@200 %.4f on %d of the "
+                   "tier's own vectors, %.0f ms (included above)\n", o.recall_target,
+                   st.calib_nprobe, st.calib_recall, st.calib_queries, st.calib_ms);
         for (size_t b = 0; b < n_nprobes; b++) {
             if (nl && (size_t)nprobes[b] > nl)
                 continue;

@@ -22,6 +22,11 @@ int bench_embed_need(const Bole__Need *n, float *out);
 bench_index_t *bench_index_new(int dim, int flat, const float *vecs, size_t n);
 /* Current search tier ("flat", "ivf", "hnsw") and tier sizes. */
 const char *bench_index_kind(bench_index_t *ix, size_t *ann, size_t *delta);
+/* The IVF probe count searches use now and the index's last calibration
+ * (docs/INDEX.md): chosen nprobe, its recall@200 on the tier's own vectors,
+ * its duration. All zero without one. */
+void bench_index_calib(bench_index_t *ix, int *nprobe, int *calib_nprobe, double *calib_recall,
+                       double *calib_ms);
 /* Top-k, unfiltered. Thread-safe. */
 int bench_index_search(bench_index_t *ix, const float *q, size_t k, int64_t *ids, float *scores,
                        size_t *n_out);

@@ -1042,6 +1042,14 @@ int main(int argc, char **argv)
     printf("\nin-process index over the talents' vectors (default options): %s, ANN tier %zu, "
            "delta %zu, built in %.1f s\n", kind, ann, delta, build_t);
     {
+        int np, cnp;
+        double crec, cms;
+        bench_index_calib(ix_t, &np, &cnp, &crec, &cms);
+        if (np > 0)
+            printf("  IVF nprobe %d (calibrated: %d, recall@200 %.4f on the tier's own vectors, "
+                   "%.0f ms)\n", np, cnp, crec, cms);
+    }
+    {
         size_t nq = n_needs < 500 ? n_needs : 500;
         int64_t a[200], b[200];
         float sa[200], sb[200];
