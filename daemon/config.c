@@ -57,11 +57,9 @@ static const option_t s_options[] = {
     FLAG_OPT("insecure", insecure,
              "allow binding non-loopback endpoints without CURVE (plaintext, no auth)"),
     LONG_OPT("index-nprobe", index_nprobe, 0, 65536, "0",
-             "IVF lists probed per vector search; 0 = calibrated per index tier to "
-             "--index-recall-target"),
+             "IVF lists probed per search; 0 = calibrated per index tier"),
     LONG_OPT("index-recall-target", index_recall_target, 500, 1000, "980",
-             "recall@200 the calibrated probe count must reach on a sample of the tier's "
-             "own vectors, in thousandths (980 = 0.98)"),
+             "calibration's recall@200 target, in thousandths (980 = 0.98)"),
 };
 #define N_OPTIONS (sizeof s_options / sizeof s_options[0])
 
