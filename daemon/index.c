@@ -388,9 +388,11 @@ typedef struct {
     int64_t *id;
 } ix_topk;
 
+/* Equal scores pass to s_topk_push, which keeps the lower id: the result
+ * must not depend on scan order (a restart may lay slots out differently). */
 static inline int s_topk_wants(const ix_topk *t, float s)
 {
-    return t->n < t->k || s > t->s[0];
+    return t->n < t->k || s >= t->s[0];
 }
 
 /* Min-heap on score (ties: larger id is "smaller", so lower ids win). */

@@ -223,6 +223,29 @@ static void test_flat_brute(void)
     free(ids);
 }
 
+
+/* Equal scores: the lowest ids win whatever the order the vectors were put
+ * in (a restart or rebuild may lay the slots out differently). */
+static void test_ties(void)
+{
+    const int d = 8;
+    const size_t n = 40, k = 10;
+    float v[8] = { 1, 0, 0, 0, 0, 0, 0, 0 };
+    char err[256];
+    bole_index_t *ix = NULL;
+    REQUIRE(bole_index_new(&ix, d, NULL, err, sizeof err) == 0);
+    for (size_t i = 0; i < n; i++)  /* Highest id first. */
+        REQUIRE(bole_index_upsert(ix, (int64_t)(n - i), v, err, sizeof err) == 0);
+    int64_t ids[10];
+    float sc[10];
+    size_t got = 0;
+    CHECK_EQ_INT(bole_index_search(ix, v, k, NULL, NULL, ids, sc, &got, NULL), 0);
+    CHECK_EQ_UINT(got, k);
+    for (size_t i = 0; i < got; i++)
+        CHECK_EQ_INT((int)ids[i], (int)i + 1);
+    bole_index_destroy(&ix);
+}
+
 /* An index with an IVF tier plus a delta tier, tombstones and replacements. */
 static void test_filters_ivf(void)
 {
@@ -977,6 +1000,7 @@ int main(void)
     REQUIRE(mkdtemp(tmpdir) != NULL);
     test_crud();
     test_flat_brute();
+    test_ties();
     test_filters_ivf();
     test_hnsw();
     test_snapshot();
