@@ -76,7 +76,11 @@ static void s_put_talents(int from, int to)
             Bole__Skill s0 = BOLE__SKILL__INIT;
             sk[j * 3 + k] = s0;
             sk[j * 3 + k].name = (char *)s_skills[o][k];
-            sk[j * 3 + k].level = 1 + (unsigned)((i + k) % 5);
+            /* Levels: the base-5 digits of i / 5, so no two talents of an
+             * occupation share a profile. Identical profiles would differ
+             * only in their update time, i.e. in the last bit of the
+             * freshness feature, and their order would follow the clock. */
+            sk[j * 3 + k].level = 1 + (unsigned)((i / 5 / (k == 0 ? 1 : k == 1 ? 5 : 25)) % 5);
             skp[j * 3 + k] = &sk[j * 3 + k];
         }
         t[j].skills = &skp[j * 3];
@@ -196,8 +200,13 @@ static void s_same_answer(const answer_t *x, const answer_t *y, const char *when
 
     for (size_t i = 0; same && i < x->n; i++)
         same = strcmp(x->ids[i], y->ids[i]) == 0;
-    if (!same)
-        fprintf(stderr, "match answers differ %s\n", when);
+    if (!same) {
+        fprintf(stderr, "match answers differ %s (id score before | after):\n", when);
+        for (size_t i = 0; i < x->n || i < y->n; i++)
+            fprintf(stderr, "  %2zu %s %.6f | %s %.6f\n", i, i < x->n ? x->ids[i] : "-",
+                    i < x->n ? x->score[i] : 0.0, i < y->n ? y->ids[i] : "-",
+                    i < y->n ? y->score[i] : 0.0);
+    }
     CHECK(same);
     for (size_t i = 0; i < x->n && i < y->n; i++)
         CHECK_NEAR(x->score[i], y->score[i], 1e-4);
