@@ -83,6 +83,22 @@ bench_index_t *bench_index_new(int dim, int flat, const float *vecs, size_t n)
     return (bench_index_t *)ix;
 }
 
+bench_index_t *bench_index_load(const char *path)
+{
+    bole_index_t *ix = NULL;
+    char err[256];
+    uint64_t seq = 0;
+    if (bole_index_load(&ix, path, NULL, &seq, err, sizeof err) != 0) {
+        fprintf(stderr, "index snapshot %s: %s\n", path, err);
+        return NULL;
+    }
+    /* One maintenance pass, as the daemon's maintainer makes after a load:
+     * it calibrates the IVF probe count. */
+    if (bole_index_maintain(ix, err, sizeof err) != 0)
+        fprintf(stderr, "index maintain: %s\n", err);
+    return (bench_index_t *)ix;
+}
+
 const char *bench_index_kind(bench_index_t *ix, size_t *ann, size_t *delta)
 {
     bole_index_stats_t st;

@@ -20,6 +20,9 @@ int bench_embed_need(const Bole__Need *n, float *out);
 /* An index over vecs[n][dim] with ids 0..n-1: the default (AUTO) options, or
  * FLAT (exact) when flat is nonzero; the ANN tier is built before return. */
 bench_index_t *bench_index_new(int dim, int flat, const float *vecs, size_t n);
+/* The index of a daemon snapshot file (<db>.talents.index), loaded and
+ * calibrated as boled does at start-up; NULL with a message on error. */
+bench_index_t *bench_index_load(const char *path);
 /* Current search tier ("flat", "ivf", "hnsw") and tier sizes. */
 const char *bench_index_kind(bench_index_t *ix, size_t *ann, size_t *delta);
 /* The IVF probe count searches use now and the index's last calibration

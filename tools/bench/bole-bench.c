@@ -1125,6 +1125,47 @@ int main(int argc, char **argv)
     bench_index_destroy(&ix_flat);
     bench_index_destroy(&ix_n);
 
+    /* 4b. The same searches on the daemon's own talent index: the in-process
+     * index above is trained once on all vectors, the daemon's grew from
+     * its first training (docs/INDEX.md) and may probe more lists, so this
+     * is the like-for-like baseline of the ratio. */
+    if (!server) {
+        Bole__Request req = BOLE__REQUEST__INIT;
+        Bole__SnapshotRequest sr = BOLE__SNAPSHOT_REQUEST__INIT;
+        req.body_case = BOLE__REQUEST__BODY_SNAPSHOT;
+        req.snapshot = &sr;
+        Bole__Response *resp = NULL;
+        char snap[sizeof d.db + 32];
+        snprintf(snap, sizeof snap, "%s.talents.index", d.db);
+        if (s_simple(ep, &req, &resp) == 0) {
+            bole_response_free(resp);
+            ix_t = bench_index_load(snap);
+        }
+        if (ix_t) {
+            int np, cnp;
+            double crec, cms;
+            bench_index_calib(ix_t, &np, &cnp, &crec, &cms);
+            printf("\nin-process search on the daemon's own talent index (its snapshot, "
+                   "nprobe %d):\n", np);
+            tmpl.kind = JOB_LOCAL_NEED;
+            tmpl.ix = ix_t;
+            tmpl.queries = nvec;
+            tmpl.n_queries = n_needs;
+            tmpl.until = kit_now_s() + duration;
+            run_result_t sc = s_run(&tmpl, clients, NULL);
+            snprintf(label, sizeof label, "need vector -> talents, %d threads", clients);
+            s_print_run(label, &sc, "q/s");
+            if (clients != 2) {
+                tmpl.until = kit_now_s() + duration;
+                run_result_t s2 = s_run(&tmpl, 2, NULL);
+                s_print_run("need vector -> talents, 2 threads", &s2, "q/s");
+            }
+            printf("  daemon / in-process throughput on the same index, match_for_need, "
+                   "%d clients: %.2f\n", clients, thr_d / ((double)sc.ok / sc.seconds));
+            bench_index_destroy(&ix_t);
+        }
+    }
+
     /* 5. Snapshot + restart. */
     if (!server) {
         Bole__Request req = BOLE__REQUEST__INIT;
