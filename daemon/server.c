@@ -46,6 +46,7 @@
 #define LINGER_MS       2000    /* time given to last replies on close */
 #define ARENA_LIMIT     (512u << 20)
 #define N_READERS       2       /* one per core on the target machine */
+#define WRITER_CACHE_KIB (64L << 10) /* the writer connection's page cache */
 
 static volatile sig_atomic_t s_shutdown_requested;
 static volatile sig_atomic_t s_reload_requested;
@@ -764,6 +765,11 @@ static int s_start_worker(bole_server_t *server, worker_t *w, void *(*fn)(void *
     bole_store_options_t options = {
         .synchronous_full = strcmp(server->daemon->config.synchronous, "full") == 0,
         .reader = reader,
+        /* The writer's bulk batches dirty more pages than SQLite's default
+         * 2 MiB holds (16-odd trend rows per profile): it spilled them to
+         * the WAL mid-transaction and read index pages back (perf of a bulk
+         * load, docs/BENCHMARKS.md). */
+        .cache_kib = reader ? 0 : WRITER_CACHE_KIB,
     };
     if (bole_store_open(&w->store, server->daemon->config.db, &options, err, errlen) != BOLE_OK)
         return -1;
