@@ -99,6 +99,8 @@ typedef struct {
     size_t errlen;
     bole_deferred_t *deferred;      /* Run after commit, in order. */
     bole_deferred_t **deferred_tail;
+    const float *vectors;           /* A put's profiles, validated and embedded */
+    size_t n_vectors;               /* before the writer (put_prep.h), or NULL. */
 } bole_call_t;
 
 typedef bole_status_t (*bole_handler_fn)(bole_call_t *call);

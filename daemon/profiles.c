@@ -215,9 +215,11 @@ static bole_status_t s_zone_check(const bole_call_t *call, const char *zone, con
 /* Writes items[0..n) in the current transaction. Validation and embedding
  * run for every item before anything is written; then any failure fails the
  * whole request (the server rolls its savepoint back). Per-item problems go
- * to bulk->errors when bulk is not NULL. */
+ * to bulk->errors when bulk is not NULL. embedded, when not NULL, holds the
+ * items' vectors, already validated and embedded (put_prep.h). */
 static bole_status_t s_put_many(bole_call_t *call, const entity_ops_t *ops, void **items,
-                                size_t n, Bole__PutResult **results, Bole__BulkPutResponse *bulk)
+                                size_t n, Bole__PutResult **results, Bole__BulkPutResponse *bulk,
+                                const float *embedded)
 {
     bole_daemon_t *d = call->daemon;
     int dim = d->dim;
@@ -234,7 +236,10 @@ static bole_status_t s_put_many(bole_call_t *call, const entity_ops_t *ops, void
     if (!apply)
         return BOLE_INTERNAL;
     size_t n_errors = 0;
-    for (size_t i = 0; i < n; i++) {
+    /* Validated and embedded before the writer (put_prep.h): only copied. */
+    if (embedded)
+        memcpy(apply->vectors, embedded, n * (size_t)dim * sizeof *embedded);
+    for (size_t i = 0; i < n && !embedded; i++) {
         char what[64], why[512];
         snprintf(what, sizeof what, bulk ? "%ss[%zu]" : "%s", ops->name, i);
         bole_status_t st = ops->validate(items[i], what, why, sizeof why);
@@ -336,7 +341,8 @@ static bole_status_t s_put_one(bole_call_t *call, const entity_ops_t *ops, void 
         return BOLE_INVALID_ARGUMENT;
     }
     Bole__PutResult *result = NULL;
-    bole_status_t st = s_put_many(call, ops, &item, 1, &result, NULL);
+    const float *given = call->n_vectors == 1 ? call->vectors : NULL;
+    bole_status_t st = s_put_many(call, ops, &item, 1, &result, NULL, given);
     if (st != BOLE_OK)
         return st;
     call->response->body_case = body;
@@ -354,7 +360,8 @@ static bole_status_t s_put_bulk(bole_call_t *call, const entity_ops_t *ops, void
     bole__bulk_put_response__init(bulk);
     call->response->body_case = body;
     call->response->put_talents = bulk; /* Shared union member type. */
-    bole_status_t st = s_put_many(call, ops, items, n, results, bulk);
+    const float *given = n > 0 && call->n_vectors == n ? call->vectors : NULL;
+    bole_status_t st = s_put_many(call, ops, items, n, results, bulk, given);
     if (st == BOLE_OK) {
         bulk->results = results;
         bulk->n_results = n;
@@ -579,7 +586,7 @@ bole_status_t bole_handle_close_need(bole_call_t *call)
         need->n_vector = rec.dim;
         Bole__PutResult *result = NULL;
         void *item = need;
-        st = s_put_many(call, &s_need_ops, &item, 1, &result, NULL);
+        st = s_put_many(call, &s_need_ops, &item, 1, &result, NULL, NULL);
         need->vector = NULL;
         need->n_vector = 0;
     }
@@ -604,7 +611,7 @@ bole_status_t bole_handle_close_need(bole_call_t *call)
 bole_status_t bole_profiles_put_needs(bole_call_t *call, Bole__Need **needs, size_t n,
                                       Bole__PutResult **results)
 {
-    return s_put_many(call, &s_need_ops, (void **)needs, n, results, NULL);
+    return s_put_many(call, &s_need_ops, (void **)needs, n, results, NULL, NULL);
 }
 
 /* Deletes one need in the current transaction (catalog/index removal

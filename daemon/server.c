@@ -6,7 +6,10 @@
  * as a job. Read jobs go to a pool of reader threads; write jobs go to one
  * writer thread, which takes every write waiting and runs them in one SQLite
  * transaction (each in a savepoint), so concurrent writers share one fsync
- * and none is acknowledged before its commit. Finished jobs come back on a
+ * and none is acknowledged before its commit. A put's profiles are
+ * validated and embedded before the writer (put_prep.h): a single put's on
+ * this thread, a bulk put's on a reader; the writer still runs writes in
+ * the order they arrived (write_seq). Finished jobs come back on a
  * completion queue; an eventfd in the poll set wakes the server thread to
  * send them. No extra ZeroMQ hop sits on the request path.
  *
@@ -33,6 +36,7 @@
 #include "log.h"
 #include "protocol.h"
 #include "peers.h"
+#include "put_prep.h"
 #include "queue.h"
 
 #define MAX_FRAMES      8       /* identity + delimiter + payload, with room to spare */
@@ -42,6 +46,7 @@
 #define LINGER_MS       2000    /* time given to last replies on close */
 #define ARENA_LIMIT     (512u << 20)
 #define N_READERS       2       /* one per core on the target machine */
+#define WRITER_CACHE_KIB (64L << 10) /* the writer connection's page cache */
 
 static volatile sig_atomic_t s_shutdown_requested;
 static volatile sig_atomic_t s_reload_requested;
@@ -61,6 +66,10 @@ typedef struct {
     bole_status_t status;       /* Result. */
     uint8_t *reply;             /* Packed bole.Response (malloc). */
     size_t reply_len;
+    uint64_t write_seq;         /* Writes: receipt order, kept by the writer. */
+    int prepare;                /* Bulk put waiting for a reader to embed it. */
+    float *vectors;             /* Its profiles embedded (put_prep.h, malloc) or NULL. */
+    size_t n_vectors;
 } job_t;
 
 /* One event waiting for the PUB socket. */
@@ -91,6 +100,7 @@ struct bole_server {
     worker_t readers[N_READERS];
     worker_t writer;
     size_t in_flight;           /* Jobs queued or running (server thread only). */
+    uint64_t write_seq;         /* Last write_seq given (server thread only). */
     bole_peers_t *peers;        /* Jobs in flight per connection (server thread only). */
     bole_auth_t *auth;          /* Allow-list; NULL when CURVE is off. */
     pthread_t zap_thread;       /* Answers ZeroMQ's authentication requests. */
@@ -295,6 +305,15 @@ static void s_complete(bole_server_t *server, job_t *job)
     s_wake(server);
 }
 
+/* Validates and embeds a put's profiles ahead of the writer (put_prep.h). */
+static void s_prepare(bole_server_t *server, job_t *job)
+{
+    bole_models_t *models = bole_models_acquire(server->daemon);
+    job->vectors = bole_put_prep_run(server->daemon, models, job->principal, job->request,
+                                     &job->n_vectors);
+    bole_models_release(server->daemon, &models);
+}
+
 static void *s_reader_main(void *arg)
 {
     worker_t *w = arg;
@@ -302,6 +321,14 @@ static void *s_reader_main(void *arg)
     bole_queue_item_t *item;
     while ((item = bole_queue_pop(&server->reads)) != NULL) {
         job_t *job = (job_t *)item;
+        if (job->prepare) {
+            /* A bulk put: embedded here, in parallel with the writer's
+             * transaction, then written in its receipt order. */
+            s_prepare(server, job);
+            job->prepare = 0;
+            bole_queue_push(&server->writes, &job->link);
+            continue;
+        }
         char err[1024] = "";
         Bole__Response response = BOLE__RESPONSE__INIT;
         response.id = job->request->id;
@@ -359,6 +386,8 @@ static void s_run_write_batch(worker_t *w, job_t **jobs, size_t n)
             .response = &responses[i],
             .err = errs[i],
             .errlen = sizeof errs[i],
+            .vectors = jobs[i]->vectors,
+            .n_vectors = jobs[i]->n_vectors,
         };
         bole_status_t st = bole_store_item_begin(w->store, errs[i], sizeof errs[i]);
         if (st == BOLE_OK)
@@ -407,19 +436,72 @@ static void s_run_write_batch(worker_t *w, job_t **jobs, size_t n)
     s_wake(server);
 }
 
+/* Writes waiting for an earlier one still being embedded, in write_seq
+ * order (writer thread only). Bulk puts reach the writes queue out of order
+ * when readers embed them; a client's writes must still apply in the order
+ * it sent them. */
+typedef struct {
+    job_t *head, *tail;
+    uint64_t next;              /* write_seq of the next write to run. */
+} held_t;
+
+static void s_hold(held_t *h, job_t *job)
+{
+    job->link.next = NULL;
+    if (!h->head) {
+        h->head = h->tail = job;
+    } else if (job->write_seq > h->tail->write_seq) {
+        h->tail->link.next = &job->link; /* The usual case: in order. */
+        h->tail = job;
+    } else {
+        bole_queue_item_t **p = (bole_queue_item_t **)&h->head;
+        while (((job_t *)*p)->write_seq < job->write_seq)
+            p = &(*p)->next;
+        job->link.next = *p;
+        *p = &job->link;
+    }
+}
+
+/* Moves the writes that may run now (the next ones in write_seq order, at
+ * most max) into jobs; returns how many. */
+static size_t s_take_ready(held_t *h, job_t **jobs, size_t max)
+{
+    size_t n = 0;
+    while (n < max && h->head && h->head->write_seq == h->next) {
+        jobs[n++] = h->head;
+        h->head = (job_t *)h->head->link.next;
+        h->next++;
+    }
+    if (!h->head)
+        h->tail = NULL;
+    return n;
+}
+
 static void *s_writer_main(void *arg)
 {
     worker_t *w = arg;
     bole_server_t *server = w->server;
     job_t *jobs[WRITE_BATCH];
+    held_t held = {NULL, NULL, 1};
     for (;;) {
-        size_t n = 0;
-        bole_queue_item_t *item = bole_queue_pop_many(&server->writes, WRITE_BATCH, &n);
-        if (!item)
-            break;
-        for (size_t i = 0; i < n; i++, item = item->next)
-            jobs[i] = (job_t *)item;
-        s_run_write_batch(w, jobs, n);
+        /* Wait only when no write is ready; either way take everything
+         * queued, so one commit covers all of it. */
+        bole_queue_item_t *item;
+        if (held.head && held.head->write_seq == held.next) {
+            item = bole_queue_take_all(&server->writes);
+        } else {
+            item = bole_queue_pop_many(&server->writes, SIZE_MAX, NULL);
+            if (!item)
+                break;
+        }
+        while (item) {
+            bole_queue_item_t *next = item->next;
+            s_hold(&held, (job_t *)item);
+            item = next;
+        }
+        size_t n = s_take_ready(&held, jobs, WRITE_BATCH);
+        if (n)
+            s_run_write_batch(w, jobs, n);
     }
     return NULL;
 }
@@ -447,6 +529,7 @@ static void s_send_reply(bole_server_t *server, job_t *job)
         zmq_send(server->router, "", 0, 0);
     }
     free(job->reply);
+    free(job->vectors);
     zmq_msg_close(&job->identity);
     free(job);
 }
@@ -645,10 +728,20 @@ static int s_receive_one(bole_server_t *server)
         return 0;
     }
     server->in_flight++;
-    if (bole_method_kind(job->slot) == BOLE_METHOD_WRITE)
-        bole_queue_push(&server->writes, &job->link);
-    else
+    if (bole_method_kind(job->slot) != BOLE_METHOD_WRITE) {
         bole_queue_push(&server->reads, &job->link);
+        return 0;
+    }
+    job->write_seq = ++server->write_seq;
+    size_t items = bole_put_prep_items(job->request);
+    if (items > 1) {
+        job->prepare = 1; /* A reader embeds it, then queues it for the writer. */
+        bole_queue_push(&server->reads, &job->link);
+        return 0;
+    }
+    if (items == 1)
+        s_prepare(server, job); /* Cheaper here than a hand-off to a reader. */
+    bole_queue_push(&server->writes, &job->link);
     return 0;
 }
 
@@ -672,6 +765,11 @@ static int s_start_worker(bole_server_t *server, worker_t *w, void *(*fn)(void *
     bole_store_options_t options = {
         .synchronous_full = strcmp(server->daemon->config.synchronous, "full") == 0,
         .reader = reader,
+        /* The writer's bulk batches dirty more pages than SQLite's default
+         * 2 MiB holds (16-odd trend rows per profile): it spilled them to
+         * the WAL mid-transaction and read index pages back (perf of a bulk
+         * load, docs/BENCHMARKS.md). */
+        .cache_kib = reader ? 0 : WRITER_CACHE_KIB,
     };
     if (bole_store_open(&w->store, server->daemon->config.db, &options, err, errlen) != BOLE_OK)
         return -1;
@@ -776,6 +874,7 @@ void bole_server_destroy(bole_server_t **server)
         job_t *job = (job_t *)item;
         zmq_msg_close(&job->identity);
         free(job->reply);
+        free(job->vectors);
         free(job);
         item = next;
     }

@@ -167,6 +167,11 @@ bole_status_t bole_store_open(bole_store_t **out, const char *path,
      * data must not leave it in free pages. */
     if (st == BOLE_OK)
         st = bole_store_exec(store->db, "PRAGMA secure_delete=ON", err, errlen);
+    if (st == BOLE_OK && options && options->cache_kib > 0) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA cache_size=-%ld", options->cache_kib);
+        st = bole_store_exec(store->db, sql, err, errlen);
+    }
     if (st != BOLE_OK)
         goto fail;
 

@@ -25,6 +25,7 @@ typedef struct {
     int synchronous_full;   /* 1: fsync at every commit (power-cut safe). */
     int target_version;     /* Migrate only up to this version (0: latest). Tests use it. */
     int reader;             /* 1: a read-only connection for a reader thread (no migrations). */
+    long cache_kib;         /* Page cache of this connection in KiB (0: SQLite's 2 MiB). */
 } bole_store_options_t;
 
 typedef struct {
