@@ -127,7 +127,14 @@ uint64_t bole_client_stale_replies(const bole_client_t *c);
 /* Number of times the socket was reset after a timeout. */
 uint64_t bole_client_resets(const bole_client_t *c);
 
-/* Free a Response returned by bole_client_call(). Accepts NULL. */
+/* Decode a reply payload (from bole_client_call_raw(), say) the way
+ * bole_client_call() does: into one arena, released with
+ * bole_response_free(). NULL if it is not a bole.Response. */
+Bole__Response *bole_response_decode(const void *data, size_t len);
+
+/* Free a Response returned by bole_client_call() or bole_response_decode().
+ * Accepts NULL. Only those: a Response unpacked with protobuf-c's own
+ * bole__response__unpack() is freed with bole__response__free_unpacked(). */
 void bole_response_free(Bole__Response *resp);
 
 /* Text for a bole_err_t ("timed out", ...). Static; never NULL. */

@@ -33,7 +33,7 @@ static Bole__Response *s_raw(bole_client_t *c, const void *buf, size_t len)
     CHECK_EQ_INT(rc, BOLE_OK);
     if (rc != BOLE_OK)
         return NULL;
-    resp = bole__response__unpack(NULL, reply_len, reply);
+    resp = bole_response_decode(reply, reply_len);
     free(reply);
     CHECK_NOT_NULL(resp);
     return resp;
@@ -217,7 +217,7 @@ static void test_every_method_empty_body(bole_client_t *c)
         void *reply = NULL;
         size_t reply_len = 0;
         CHECK_EQ_INT(bole_client_call_raw(c, buf, n, &reply, &reply_len), BOLE_OK);
-        Bole__Response *r = reply ? bole__response__unpack(NULL, reply_len, reply) : NULL;
+        Bole__Response *r = reply ? bole_response_decode(reply, reply_len) : NULL;
         CHECK_NOT_NULL(r);
         if (r != NULL) {
             CHECK_EQ_UINT(r->id, id);
@@ -225,7 +225,7 @@ static void test_every_method_empty_body(bole_client_t *c)
                 CHECK_CONTAINS(r->error, f->name);
             else if (r->status != BOLE__STATUS_CODE__OK)
                 CHECK(r->error != NULL && r->error[0] != '\0');
-            bole__response__free_unpacked(r, NULL);
+            bole_response_free(r);
         }
         free(reply);
     }

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,12 +200,79 @@ static void test_scripted(void)
     CHECK_NULL(c);
 }
 
+/* bole_response_decode: a reply bigger than several arena chunks (1,000
+ * results, one string longer than a chunk) decodes field for field like
+ * protobuf-c's own unpack; garbage decodes to NULL; freeing NULL is fine. */
+static void test_decode_arena(void)
+{
+    enum { N = 1000 };
+    static Bole__MatchResult results[N];
+    static Bole__MatchResult *ptrs[N];
+    static char ids[N][24];
+    static char long_text[40000];
+    memset(long_text, 'x', sizeof long_text - 1);
+    for (int i = 0; i < N; i++) {
+        bole__match_result__init(&results[i]);
+        snprintf(ids[i], sizeof ids[i], "talent-%d", i);
+        results[i].talent_id = ids[i];
+        results[i].need_id = "need-1";
+        results[i].score = (float)i / N;
+        results[i].rank = (uint32_t)i + 1;
+        ptrs[i] = &results[i];
+    }
+    Bole__MatchResponse m = BOLE__MATCH_RESPONSE__INIT;
+    m.results = ptrs;
+    m.n_results = N;
+    Bole__Response r = BOLE__RESPONSE__INIT;
+    r.id = 77;
+    r.error = long_text;
+    r.body_case = BOLE__RESPONSE__BODY_MATCH;
+    r.match = &m;
+    size_t len = bole__response__get_packed_size(&r);
+    uint8_t *buf = malloc(len);
+    REQUIRE(buf != NULL);
+    CHECK_EQ_UINT(bole__response__pack(&r, buf), len);
+
+    Bole__Response *a = bole_response_decode(buf, len);
+    Bole__Response *b = bole__response__unpack(NULL, len, buf);
+    CHECK_NOT_NULL(a);
+    CHECK_NOT_NULL(b);
+    if (a && b) {
+        CHECK_EQ_UINT(a->id, 77);
+        CHECK_EQ_STR(a->error, b->error);
+        CHECK_EQ_UINT(strlen(a->error), sizeof long_text - 1);
+        CHECK_EQ_INT(a->body_case, BOLE__RESPONSE__BODY_MATCH);
+        CHECK_EQ_UINT(a->match->n_results, N);
+        int same = 1;
+        for (size_t i = 0; i < a->match->n_results && i < N; i++) {
+            const Bole__MatchResult *x = a->match->results[i], *y = b->match->results[i];
+            same &= strcmp(x->talent_id, y->talent_id) == 0 && strcmp(x->need_id, "need-1") == 0
+                    && x->score == y->score && x->rank == i + 1;
+        }
+        CHECK_EQ_INT(same, 1);
+    }
+    bole_response_free(a);
+    if (b)
+        bole__response__free_unpacked(b, NULL);
+
+    static const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    CHECK_NULL(bole_response_decode(garbage, sizeof garbage));
+    Bole__Response *empty = bole_response_decode("", 0); /* All defaults: valid. */
+    CHECK_NOT_NULL(empty);
+    if (empty)
+        CHECK_EQ_UINT(empty->id, 0);
+    bole_response_free(empty);
+    bole_response_free(NULL);
+    free(buf);
+}
+
 int main(void)
 {
     void *ctx = zmq_ctx_new();
     pthread_t t;
 
     test_api();
+    test_decode_arena();
     REQUIRE(ctx != NULL);
     REQUIRE(pthread_create(&t, NULL, s_server, ctx) == 0);
     for (int i = 0; i < 200 && !atomic_load(&s_ready); i++)

@@ -67,7 +67,7 @@ static void *s_worker(void *arg)
             len = bole__request__pack(&req, buf);
             rc = bole_client_call_raw(c, buf, len, &reply, &reply_len);
             if (rc == BOLE_OK) {
-                r = bole__response__unpack(NULL, reply_len, reply);
+                r = bole_response_decode(reply, reply_len);
                 if (r == NULL)
                     rc = BOLE_EDECODE;
             }

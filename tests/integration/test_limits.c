@@ -68,7 +68,7 @@ static int s_read_answers(void *d, int count, int *status, int n)
             zmq_msg_close(&m);
             break;
         }
-        Bole__Response *r = bole__response__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+        Bole__Response *r = bole_response_decode(zmq_msg_data(&m), zmq_msg_size(&m));
         zmq_msg_close(&m);
         CHECK_NOT_NULL(r);
         if (r == NULL)
@@ -79,7 +79,7 @@ static int s_read_answers(void *d, int count, int *status, int n)
             if (r->status == BOLE__STATUS_CODE__RESOURCE_EXHAUSTED)
                 CHECK_CONTAINS(r->error, "in flight");
         }
-        bole__response__free_unpacked(r, NULL);
+        bole_response_free(r);
         got++;
     }
     return got;

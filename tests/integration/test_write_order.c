@@ -122,12 +122,12 @@ int main(void)
             zmq_msg_close(&m);
             break;
         }
-        Bole__Response *r = bole__response__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+        Bole__Response *r = bole_response_decode(zmq_msg_data(&m), zmq_msg_size(&m));
         zmq_msg_close(&m);
         CHECK_NOT_NULL(r);
         if (r) {
             ok += r->status == BOLE__STATUS_CODE__OK;
-            bole__response__free_unpacked(r, NULL);
+            bole_response_free(r);
         }
     }
     CHECK_EQ_INT(ok, (int)id);
