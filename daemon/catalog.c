@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "profile_build.h"
 
@@ -160,7 +161,26 @@ void bole_catalog_destroy(bole_catalog_t **catalog)
 
 bole_intern_t *bole_catalog_names(bole_catalog_t *c) { return c->names; }
 void bole_catalog_read_lock(bole_catalog_t *c) { pthread_rwlock_rdlock(&c->lock); }
-void bole_catalog_write_lock(bole_catalog_t *c) { pthread_rwlock_wrlock(&c->lock); }
+void bole_catalog_write_lock(bole_catalog_t *c)
+{
+    if (pthread_rwlock_trywrlock(&c->lock) == 0)
+        return;
+    struct timespec start, now, nap = {0, 50000}; /* 50 us, doubling up to 800 us */
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        nanosleep(&nap, NULL);
+        if (pthread_rwlock_trywrlock(&c->lock) == 0)
+            return;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long waited_ms = (long)(now.tv_sec - start.tv_sec) * 1000 +
+                         (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (waited_ms >= BOLE_CATALOG_POLITE_WAIT_MS)
+            break;
+        if (nap.tv_nsec < 800000)
+            nap.tv_nsec *= 2;
+    }
+    pthread_rwlock_wrlock(&c->lock);
+}
 void bole_catalog_unlock(bole_catalog_t *c) { pthread_rwlock_unlock(&c->lock); }
 
 /* ---- external-id table ---------------------------------------------------- */

@@ -27,7 +27,16 @@ void bole_catalog_destroy(bole_catalog_t **catalog);
 bole_intern_t *bole_catalog_names(bole_catalog_t *catalog);
 
 void bole_catalog_read_lock(bole_catalog_t *catalog);
+/* Takes the write lock. It first waits without queueing (trying again every
+ * few hundred microseconds, for up to BOLE_CATALOG_POLITE_WAIT_MS), because
+ * a queued writer makes every new reader wait too (the lock prefers
+ * writers): while a reader holds the lock for long — the nice +10 live
+ * matcher descheduled mid-match held it 13 ms on average, up to 110 ms,
+ * during a 100,000-talent import (docs/LIVE.md) — Match requests would
+ * queue behind the writer behind it. Only then does it queue, so a steady
+ * stream of readers cannot starve it. */
 void bole_catalog_write_lock(bole_catalog_t *catalog);
+#define BOLE_CATALOG_POLITE_WAIT_MS 50
 void bole_catalog_unlock(bole_catalog_t *catalog);
 
 /* Writer side (caller holds the write lock). put takes ownership of the

@@ -20,6 +20,18 @@
 #define BOLE_MAX_REPEATED       100000
 
 /*
+ * Reads only the envelope of a request frame, without decoding it: the
+ * correlation id (field 1) and the method (the last member of the body
+ * oneof, as a decoder would keep it). Cheap (it skips every nested message),
+ * so the server thread can route a large bulk put to another thread for the
+ * real decode (bole_protocol_decode), which must then find the same method.
+ * Returns 0 and sets *id and *body_case (0 when no method is named), or -1
+ * when the frame is not well-formed protobuf at the top level.
+ */
+int bole_protocol_peek(const void *buf, size_t len, uint64_t *id /* OUT */,
+                       int *body_case /* OUT */);
+
+/*
  * Decodes one request frame and runs the generic checks (known API version,
  * no unknown fields, valid UTF-8, finite floats, known enum values, bounded
  * strings and lists). On BOLE_OK *out owns the request (free it with

@@ -233,6 +233,78 @@ static void test_every_method_empty_body(bole_client_t *c)
     s_still_serving("every method with an empty body");
 }
 
+/* Bulk puts are decoded off the server thread, after a look at their
+ * envelope only (server.c): one that fails the full decode must still get
+ * its error, with its id, and must not hold back the writes after it. */
+static void test_bulk_decode_errors(bole_client_t *c)
+{
+    Bole__Talent t[2];
+    Bole__Talent *tp[2] = {&t[0], &t[1]};
+    for (int i = 0; i < 2; i++) {
+        bole__talent__init(&t[i]);
+        t[i].external_id = i ? "BULK-2" : "BULK-1";
+        t[i].zone = "A";
+        t[i].occupation = "Welder";
+    }
+    Bole__PutTalentsRequest many = BOLE__PUT_TALENTS_REQUEST__INIT;
+    many.talents = tp;
+    many.n_talents = 2;
+    Bole__Request req = BOLE__REQUEST__INIT;
+    req.body_case = BOLE__REQUEST__BODY_PUT_TALENTS;
+    req.put_talents = &many;
+    uint8_t buf[1024];
+
+    /* 1. A wrong api_version. */
+    req.id = 3001;
+    req.api_version = (Bole__ApiVersion)2;
+    size_t len = bole__request__pack(&req, buf);
+    Bole__Response *r = s_raw(c, buf, len);
+    if (r != NULL) {
+        CHECK_EQ_UINT(r->id, 3001);
+        CHECK_EQ_INT(r->status, BOLE__STATUS_CODE__INVALID_ARGUMENT);
+        CHECK_CONTAINS(r->error, "api_version");
+        bole_response_free(r);
+    }
+    /* 2. Invalid UTF-8 inside the second talent. */
+    req.id = 3002;
+    req.api_version = BOLE__API_VERSION__API_VERSION_1;
+    t[1].summary = "bad \xc0\xaf";
+    len = bole__request__pack(&req, buf);
+    r = s_raw(c, buf, len);
+    if (r != NULL) {
+        CHECK_EQ_UINT(r->id, 3002);
+        CHECK_EQ_INT(r->status, BOLE__STATUS_CODE__INVALID_ARGUMENT);
+        CHECK(r->error[0] != '\0');
+        bole_response_free(r);
+    }
+    /* 3. Nothing of either was stored; a good bulk put right after works. */
+    t[1].summary = NULL;
+    req.id = 3003;
+    len = bole__request__pack(&req, buf);
+    r = s_raw(c, buf, len);
+    if (r != NULL) {
+        CHECK_EQ_UINT(r->id, 3003);
+        CHECK_EQ_INT(r->status, BOLE__STATUS_CODE__OK);
+        bole_response_free(r);
+    }
+    Bole__IdRequest get = BOLE__ID_REQUEST__INIT;
+    get.id = "BULK-2";
+    Bole__Request g = BOLE__REQUEST__INIT;
+    g.id = 3004;
+    g.api_version = BOLE__API_VERSION__API_VERSION_1;
+    g.body_case = BOLE__REQUEST__BODY_GET_TALENT;
+    g.get_talent = &get;
+    len = bole__request__pack(&g, buf);
+    r = s_raw(c, buf, len);
+    if (r != NULL) {
+        CHECK_EQ_INT(r->status, BOLE__STATUS_CODE__OK);
+        CHECK(r->body_case == BOLE__RESPONSE__BODY_TALENT && r->talent &&
+              r->talent->summary[0] == '\0');
+        bole_response_free(r);
+    }
+    s_still_serving("bulk puts failing the decode");
+}
+
 int main(void)
 {
     bole_client_t *c;
@@ -249,6 +321,7 @@ int main(void)
     test_api_version(c);
     test_nan(c);
     test_every_method_empty_body(c);
+    test_bulk_decode_errors(c);
 
     CHECK_EQ_UINT(bole_client_stale_replies(c), 0);
     bole_client_destroy(&c);

@@ -240,6 +240,87 @@ static void test_method_names(void)
     CHECK(bole_protocol_method_name(99) == NULL);
 }
 
+/* The envelope peek the server thread routes bulk puts by: it must name the
+ * method and id a full decode finds, whatever the field order. */
+static void test_peek(void)
+{
+    uint64_t id = 0;
+    int body = -1;
+
+    /* A bulk put of two talents. */
+    Bole__Request req;
+    s_init_request(&req, 77);
+    Bole__PutTalentsRequest bulk = BOLE__PUT_TALENTS_REQUEST__INIT;
+    Bole__Talent t1 = BOLE__TALENT__INIT, t2 = BOLE__TALENT__INIT;
+    Bole__Talent *ts[] = {&t1, &t2};
+    t1.external_id = "T-1";
+    t2.external_id = "T-2";
+    bulk.n_talents = 2;
+    bulk.talents = ts;
+    req.body_case = BOLE__REQUEST__BODY_PUT_TALENTS;
+    req.put_talents = &bulk;
+    size_t len;
+    uint8_t *buf = s_pack(&req, &len);
+    CHECK_EQ_INT(bole_protocol_peek(buf, len, &id, &body), 0);
+    CHECK_EQ_UINT(id, 77);
+    CHECK_EQ_INT(body, BOLE__REQUEST__BODY_PUT_TALENTS);
+    /* Cut short inside the nested message: not well-formed. */
+    CHECK_EQ_INT(bole_protocol_peek(buf, len - 3, &id, &body), -1);
+    free(buf);
+
+    /* A read; the id after the body; a big id. */
+    Bole__Request m;
+    s_init_request(&m, UINT64_MAX);
+    Bole__MatchForNeedRequest mfn = BOLE__MATCH_FOR_NEED_REQUEST__INIT;
+    mfn.subject_case = BOLE__MATCH_FOR_NEED_REQUEST__SUBJECT_NEED_ID;
+    mfn.need_id = "N-1";
+    m.body_case = BOLE__REQUEST__BODY_MATCH_FOR_NEED;
+    m.match_for_need = &mfn;
+    uint8_t *mb = s_pack(&m, &len);
+    CHECK_EQ_INT(bole_protocol_peek(mb, len, &id, &body), 0);
+    CHECK_EQ_UINT(id, UINT64_MAX);
+    CHECK_EQ_INT(body, BOLE__REQUEST__BODY_MATCH_FOR_NEED);
+
+    /* Two methods in one frame (the match, then the bulk put appended):
+     * protobuf keeps the last oneof member, and so must the peek. */
+    s_init_request(&req, 5);
+    req.body_case = BOLE__REQUEST__BODY_PUT_TALENTS;
+    req.put_talents = &bulk;
+    uint8_t *pb = s_pack(&req, &len);
+    size_t plen = len;
+    size_t mlen = bole__request__get_packed_size(&m);
+    uint8_t *both = malloc(mlen + plen);
+    memcpy(both, mb, mlen);
+    memcpy(both + mlen, pb, plen);
+    CHECK_EQ_INT(bole_protocol_peek(both, mlen + plen, &id, &body), 0);
+    CHECK_EQ_UINT(id, 5);
+    CHECK_EQ_INT(body, BOLE__REQUEST__BODY_PUT_TALENTS);
+    Bole__Request *out = NULL;
+    uint64_t did = 0;
+    char err[256];
+    CHECK_EQ_INT(bole_protocol_decode(both, mlen + plen, &out, &did, err, sizeof err), BOLE_OK);
+    CHECK(out && (int)out->body_case == body && out->id == id);
+    bole_protocol_free_request(&out);
+    free(both);
+    free(pb);
+    free(mb);
+
+    /* No method; empty frame; garbage. */
+    Bole__Request none;
+    s_init_request(&none, 9);
+    uint8_t *nb = s_pack(&none, &len);
+    CHECK_EQ_INT(bole_protocol_peek(nb, len, &id, &body), 0);
+    CHECK_EQ_UINT(id, 9);
+    CHECK_EQ_INT(body, 0);
+    free(nb);
+    CHECK_EQ_INT(bole_protocol_peek("", 0, &id, &body), 0);
+    CHECK_EQ_INT(body, 0);
+    const uint8_t junk[] = {0xff, 0xff, 0xff};
+    CHECK_EQ_INT(bole_protocol_peek(junk, sizeof junk, &id, &body), -1);
+    const uint8_t group[] = {0x0b}; /* field 1, wire type 3 (group): never in bole.Request */
+    CHECK_EQ_INT(bole_protocol_peek(group, sizeof group, &id, &body), -1);
+}
+
 int main(void)
 {
     test_round_trip_talent();
@@ -247,5 +328,6 @@ int main(void)
     test_rejects();
     test_utf8();
     test_method_names();
+    test_peek();
     return check_summary();
 }
