@@ -118,6 +118,16 @@ bole_status_t bole_store_scan(bole_store_t *store, bole_entity_t entity, int64_t
 bole_status_t bole_store_scan_profiles(bole_store_t *store, bole_entity_t entity,
                                        int64_t after_id, bole_store_scan_fn fn, void *ctx,
                                        char *err, size_t errlen);
+/* The same for after_id < id <= until_id only (a part of the start-up load
+ * another thread reads). */
+bole_status_t bole_store_scan_profiles_range(bole_store_t *store, bole_entity_t entity,
+                                             int64_t after_id, int64_t until_id,
+                                             bole_store_scan_fn fn, void *ctx, char *err,
+                                             size_t errlen);
+/* Smallest and largest stored id of entity (both 0 when there is none). */
+bole_status_t bole_store_id_range(bole_store_t *store, bole_entity_t entity,
+                                  int64_t *min_id /* OUT */, int64_t *max_id /* OUT */,
+                                  char *err, size_t errlen);
 /* The stored version of external_id as this connection sees it (in the
  * writer's transaction: earlier writes of the batch included), without its
  * vector: fn gets id, updated_at and the packed profile, valid only during
