@@ -320,6 +320,7 @@ struct bole_trend {
     int thread_started;
     int stop;                   /* Under thread_lock. */
     long event_seconds;
+    long snapshot_seconds;      /* Periodic snapshot by the thread; 0 off. */
 };
 
 static uint64_t s_hash(const char *s)
@@ -586,8 +587,9 @@ static void s_put_le(wbuf_t *b, uint64_t v, int bytes)
     s_put(b, x, (size_t)bytes);
 }
 
-bole_status_t bole_trend_snapshot_encode(bole_trend_t *t, int64_t upto, uint64_t row_print,
-                                         void **data, size_t *len)
+/* Caller holds t->lock (either mode). */
+static bole_status_t s_encode_locked(bole_trend_t *t, int64_t upto, uint64_t row_print,
+                                     void **data, size_t *len)
 {
     wbuf_t b = {0};
     *data = NULL;
@@ -598,7 +600,6 @@ bole_status_t bole_trend_snapshot_encode(bole_trend_t *t, int64_t upto, uint64_t
     size_t count_at = b.n;
     s_put_le(&b, 0, 4);
     uint32_t count = 0;
-    pthread_rwlock_rdlock(&t->lock);
     for (int d = 1; d < BOLE_TREND_DIMS; d++)
         for (size_t i = 0; i < t->dims[d].cap; i++) {
             const series_t *s = t->dims[d].slots[i];
@@ -616,7 +617,6 @@ bole_status_t bole_trend_snapshot_encode(bole_trend_t *t, int64_t upto, uint64_t
             }
             count++;
         }
-    pthread_rwlock_unlock(&t->lock);
     if (!b.failed)
         for (int i = 0; i < 4; i++)
             b.p[count_at + (size_t)i] = (unsigned char)(count >> (8 * i));
@@ -628,6 +628,15 @@ bole_status_t bole_trend_snapshot_encode(bole_trend_t *t, int64_t upto, uint64_t
     *data = b.p;
     *len = b.n;
     return BOLE_OK;
+}
+
+bole_status_t bole_trend_snapshot_encode(bole_trend_t *t, int64_t upto, uint64_t row_print,
+                                         void **data, size_t *len)
+{
+    pthread_rwlock_rdlock(&t->lock);
+    bole_status_t st = s_encode_locked(t, upto, row_print, data, len);
+    pthread_rwlock_unlock(&t->lock);
+    return st;
 }
 
 typedef struct {
@@ -1200,26 +1209,56 @@ static void s_publish(bole_daemon_t *d, bole_trend_t *t)
     bole_arena_free(&arena);
 }
 
-/* The event thread (it writes nothing: deltas are stored by the writes). */
+static bole_status_t s_open_store(bole_daemon_t *d, bole_store_t **store, char *err,
+                                  size_t errlen);
+static bole_status_t s_save(bole_trend_t *t, bole_store_t *store, int64_t *saved, char *err,
+                            size_t errlen);
+
+/* The trend thread: publishes the trend event every event_seconds and
+ * writes the arrays' snapshot every snapshot_seconds (with a connection of
+ * its own, when anything was folded in since the last one), so a start
+ * after a crash replays only the rows since then. */
 static void *s_thread(void *arg)
 {
     bole_daemon_t *d = arg;
     bole_trend_t *t = d->trend;
+    bole_store_t *store = NULL;
+    int64_t saved = -1;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    time_t next_event = now.tv_sec + t->event_seconds;
+    time_t next_snapshot = now.tv_sec + t->snapshot_seconds;
     pthread_mutex_lock(&t->thread_lock);
     while (!t->stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += t->event_seconds;
+        struct timespec until = {0, 0};
+        if (t->event_seconds > 0)
+            until.tv_sec = next_event;
+        if (t->snapshot_seconds > 0 && (!until.tv_sec || next_snapshot < until.tv_sec))
+            until.tv_sec = next_snapshot;
         int rc = 0;
         while (!t->stop && rc != ETIMEDOUT)
             rc = pthread_cond_timedwait(&t->wake, &t->thread_lock, &until);
         if (t->stop)
             break;
         pthread_mutex_unlock(&t->thread_lock);
-        s_publish(d, t);
+        clock_gettime(CLOCK_REALTIME, &now);
+        if (t->event_seconds > 0 && now.tv_sec >= next_event) {
+            s_publish(d, t);
+            next_event = now.tv_sec + t->event_seconds;
+        }
+        if (t->snapshot_seconds > 0 && now.tv_sec >= next_snapshot) {
+            char err[512];
+            bole_status_t st = store ? BOLE_OK : s_open_store(d, &store, err, sizeof err);
+            if (st == BOLE_OK)
+                st = s_save(t, store, &saved, err, sizeof err);
+            if (st != BOLE_OK)
+                log_warn("trend: periodic snapshot not written (the last one stays): %s", err);
+            next_snapshot = now.tv_sec + t->snapshot_seconds;
+        }
         pthread_mutex_lock(&t->thread_lock);
     }
     pthread_mutex_unlock(&t->thread_lock);
+    bole_store_close(&store);
     return NULL;
 }
 
@@ -1403,21 +1442,28 @@ static void *s_load_main(void *arg)
     return NULL;
 }
 
+/* The environment variable name as seconds >= 0, else def. */
+static long s_env_seconds(const char *name, long def)
+{
+    const char *env = getenv(name);
+    if (!env || !*env)
+        return def;
+    char *end = NULL;
+    long v = strtol(env, &end, 10);
+    if (end && !*end && v >= 0)
+        return v;
+    log_warn("trend: ignoring %s='%s' (not a number >= 0)", name, env);
+    return def;
+}
+
 static bole_trend_t *s_table_new(void)
 {
     bole_trend_t *t = bole_trend_new();
     if (!t)
         return NULL;
-    t->event_seconds = BOLE_TREND_EVENT_SECONDS;
-    const char *env = getenv("BOLE_TREND_EVENT_SECONDS");
-    if (env && *env) {
-        char *end = NULL;
-        long v = strtol(env, &end, 10);
-        if (end && !*end && v >= 0)
-            t->event_seconds = v;
-        else
-            log_warn("trend: ignoring BOLE_TREND_EVENT_SECONDS='%s' (not a number >= 0)", env);
-    }
+    t->event_seconds = s_env_seconds("BOLE_TREND_EVENT_SECONDS", BOLE_TREND_EVENT_SECONDS);
+    t->snapshot_seconds = s_env_seconds("BOLE_TREND_SNAPSHOT_SECONDS",
+                                        BOLE_TREND_SNAPSHOT_SECONDS);
     return t;
 }
 
@@ -1454,7 +1500,7 @@ void bole_trend_load_start(bole_daemon_t *d)
 static bole_status_t s_install(bole_daemon_t *d, bole_trend_t *t, char *err, size_t errlen)
 {
     d->trend = t;
-    if (t->event_seconds > 0) {
+    if (t->event_seconds > 0 || t->snapshot_seconds > 0) {
         if (pthread_create(&t->thread, NULL, s_thread, d) != 0) {
             d->trend = NULL;
             snprintf(err, errlen, "trend: cannot start its thread");
@@ -1536,44 +1582,47 @@ fail:
     return st;
 }
 
-bole_status_t bole_trend_save(bole_daemon_t *d, char *err, size_t errlen)
+/* Writes the snapshot of t with store: the arrays and folded_upto are read
+ * under one hold of the read lock (so a concurrent fold is either wholly
+ * in or wholly out), with the print of row folded_upto, which is committed
+ * (rows are folded after their commit). Nothing to do when folded_upto
+ * equals *saved (the last snapshot written); *saved is updated. */
+static bole_status_t s_save(bole_trend_t *t, bole_store_t *store, int64_t *saved, char *err,
+                            size_t errlen)
 {
-    bole_trend_t *t = d->trend;
-    if (!t)
-        return BOLE_OK;
     uint64_t t0 = bole_monotonic_us();
-    pthread_rwlock_rdlock(&t->lock);
-    int64_t upto = t->folded_upto;
-    int failed = t->fold_failed;
-    pthread_rwlock_unlock(&t->lock);
-    if (failed) {
-        snprintf(err, errlen, "a delta could not be folded in (out of memory); the stored "
-                 "snapshot, if any, stays (still exact up to its own row)");
-        return BOLE_INTERNAL;
-    }
-    /* The writes have stopped (or the caller holds them off): rows up to upto
-     * are folded in and nothing after them is. */
+    void *data = NULL;
+    size_t len = 0;
     uint64_t print = 0;
     int64_t last = 0;
     bole_status_t st = BOLE_OK;
-    if (upto > 0) {
-        st = bole_store_trend_scan_rows(d->store, upto - 1, upto, s_print_row, &print, &last,
-                                        err, errlen);
+    pthread_rwlock_rdlock(&t->lock);
+    int64_t upto = t->folded_upto;
+    if (t->fold_failed) {
+        snprintf(err, errlen, "a delta could not be folded in (out of memory); the stored "
+                 "snapshot, if any, stays (still exact up to its own row)");
+        st = BOLE_INTERNAL;
+    } else if (upto == *saved) {
+        pthread_rwlock_unlock(&t->lock);
+        return BOLE_OK;
+    } else if (upto > 0) {
+        st = bole_store_trend_scan_rows(store, upto - 1, upto, s_print_row, &print, &last, err,
+                                        errlen);
         if (st == BOLE_OK && last != upto) {
             snprintf(err, errlen, "row %lld, the last folded in, is not stored", (long long)upto);
             st = BOLE_INTERNAL;
         }
     }
-    void *data = NULL;
-    size_t len = 0;
-    if (st == BOLE_OK && bole_trend_snapshot_encode(t, upto, print, &data, &len) != BOLE_OK) {
+    if (st == BOLE_OK && s_encode_locked(t, upto, print, &data, &len) != BOLE_OK) {
         snprintf(err, errlen, "out of memory");
         st = BOLE_INTERNAL;
     }
+    pthread_rwlock_unlock(&t->lock);
     if (st == BOLE_OK)
-        st = bole_store_trend_snapshot_put(d->store, upto, data, len, err, errlen);
+        st = bole_store_trend_snapshot_put(store, upto, data, len, err, errlen);
     free(data);
     if (st == BOLE_OK) {
+        *saved = upto;
         size_t keys, entries;
         bole_trend_size(t, &keys, &entries);
         log_info("trend: snapshot written (%zu keys, %zu day entries, up to row %lld, %zu bytes, "
@@ -1581,6 +1630,12 @@ bole_status_t bole_trend_save(bole_daemon_t *d, char *err, size_t errlen)
                  (double)(bole_monotonic_us() - t0) / 1000.0);
     }
     return st;
+}
+
+bole_status_t bole_trend_save(bole_daemon_t *d, char *err, size_t errlen)
+{
+    int64_t saved = -1;
+    return d->trend ? s_save(d->trend, d->store, &saved, err, errlen) : BOLE_OK;
 }
 
 void bole_trend_load_abandon(bole_daemon_t *d)

@@ -13,8 +13,8 @@
  * Threads: the daemon's writer thread computes a change's deltas and stores
  * them in the write's own transaction (bole_trend_put / bole_trend_delete),
  * then folds them into the table after the commit; reader threads query;
- * the table has its own rwlock. A background thread only publishes the
- * periodic trend event.
+ * the table has its own rwlock. A background thread publishes the
+ * periodic trend event and writes the periodic snapshot of the arrays.
  */
 #ifndef BOLE_TREND_H
 #define BOLE_TREND_H
@@ -116,6 +116,10 @@ bole_status_t bole_trend_query(bole_trend_t *trend, const bole_trend_query_t *q,
 /* Seconds between trend events on the PUB socket (env BOLE_TREND_EVENT_SECONDS
  * overrides; 0 turns them off). */
 #define BOLE_TREND_EVENT_SECONDS 3600
+/* Seconds between snapshots of the arrays written by the trend thread, when
+ * anything changed (env BOLE_TREND_SNAPSHOT_SECONDS overrides; 0 turns them
+ * off: then only a clean shutdown writes one). */
+#define BOLE_TREND_SNAPSHOT_SECONDS 300
 
 /* Before bole_state_open: when the store's deltas are written in the
  * writes' transactions (no repair can be due), starts loading them on a

@@ -418,7 +418,7 @@ int main(void)
     log = s_slurp(harness_log_path(s_h));
     REQUIRE(log != NULL);
     CHECK_CONTAINS(log, "talents: 500 loaded in");
-    CHECK_CONTAINS(log, "s (profiles decoded on two threads)");
+    CHECK_CONTAINS(log, "s (profiles decoded on two threads: the helper's");
     CHECK_CONTAINS(log, "needs: 50 loaded in");
     free(log);
     s_stats(&talents, &seq);
