@@ -104,11 +104,16 @@ static int s_load_record(void *ctx, const bole_store_record_t *r)
  * With an index snapshot, loading a side is decoding every stored profile
  * into a record (protobuf unpack, names interned: CPU-bound, ~10 s for a
  * million talents on one core). A helper thread with its own connection
- * decodes the upper half of the id range into an array while the loader
- * decodes the lower half straight into the catalog; the helper's records
- * are then put in id order, so the catalog is the one a single scan
- * builds. The intern table is thread-safe; the catalog is only touched by
- * the loading thread. */
+ * decodes the upper part of the id range into an array while the loader
+ * reads the index snapshot and decodes the lower part straight into the
+ * catalog; the helper's records are then put in id order, so the catalog
+ * is the one a single scan builds. The intern table is thread-safe; the
+ * catalog is only touched by the loading thread. The loader's share is
+ * the smaller one because it also reads the index snapshot (~1.5 s at a
+ * million talents) and puts every record into the catalog (~1 us each):
+ * with the helper decoding ~11 us per record, 42 % balances the two
+ * (docs/BENCHMARKS.md, section 2). */
+#define SPLIT_LOADER_PERCENT 42
 
 /* Sides whose ids span fewer than this load on one thread; the environment
  * variable BOLE_LOAD_SPLIT_ROWS overrides it (tests use a small value). */
@@ -238,7 +243,8 @@ static half_t *s_half_start(bole_daemon_t *d, bole_entity_t entity, int64_t *spl
     }
     h->daemon = d;
     h->entity = entity;
-    h->after = lo + (hi - lo) / 2;
+    h->after = lo + (hi - lo) / 100 * SPLIT_LOADER_PERCENT +
+               (hi - lo) % 100 * SPLIT_LOADER_PERCENT / 100;
     h->until = INT64_MAX;
     if (pthread_create(&h->thread, NULL, s_half_main, h) != 0) {
         bole_store_close(&h->store);
@@ -247,6 +253,15 @@ static half_t *s_half_start(bole_daemon_t *d, bole_entity_t entity, int64_t *spl
     }
     *split = h->after;
     return h;
+}
+
+/* Waits for the helper and frees its records (start-up failed). NULL-safe. */
+static void s_half_abandon(half_t *h)
+{
+    if (!h)
+        return;
+    pthread_join(h->thread, NULL);
+    s_half_free(h, 0);
 }
 
 /* Waits for the helper and puts its records into the catalog in id order;
@@ -334,6 +349,11 @@ static bole_status_t s_open_side(bole_daemon_t *d, bole_entity_t entity, bole_in
     bole_index_t *index = NULL;
     uint64_t started = bole_monotonic_us();
     int rebuild = 1;
+    /* With a snapshot file, the helper starts decoding while this thread
+     * reads the snapshot (if it turns out unusable, the helper's records
+     * still go into the catalog; only the vectors are read here). */
+    int64_t split = INT64_MAX;
+    half_t *half = access(path, F_OK) == 0 ? s_half_start(d, entity, &split) : NULL;
     if (access(path, F_OK) != 0) {
         log_info("%s: no index snapshot at %s; building from the store", side, path);
     } else if (bole_index_load(&index, path, &options, &snap_seq, why, sizeof why) != 0) {
@@ -348,12 +368,14 @@ static bole_status_t s_open_side(bole_daemon_t *d, bole_entity_t entity, bole_in
         rebuild = 0;
     }
     if (rebuild && bole_index_new(&index, d->dim, &options, why, sizeof why) != 0) {
+        s_half_abandon(half);
         snprintf(err, errlen, "cannot create the %s index: %s", side, why);
         return BOLE_INTERNAL;
     }
     loader_t *l = calloc(1, sizeof *l);
     float *vectors = rebuild ? malloc((size_t)LOAD_BATCH * (size_t)d->dim * sizeof(float)) : NULL;
     if (!l || (rebuild && !vectors)) {
+        s_half_abandon(half);
         free(l);
         free(vectors);
         bole_index_destroy(&index);
@@ -362,14 +384,20 @@ static bole_status_t s_open_side(bole_daemon_t *d, bole_entity_t entity, bole_in
     }
     *l = (loader_t){.daemon = d, .entity = entity, .index = index, .rebuild = rebuild,
                     .vectors = vectors};
-    /* With a snapshot the vectors are not needed (and not read), and the
-     * profiles are decoded on two threads. */
-    int64_t split = INT64_MAX;
-    half_t *half = rebuild ? NULL : s_half_start(d, entity, &split);
+    /* With a snapshot the vectors are not needed (and not read). */
     bole_status_t st = rebuild
-        ? bole_store_scan(d->store, entity, 0, s_load_record, l, why, sizeof why)
+        ? bole_store_scan_range(d->store, entity, 0, split, s_load_record, l, why, sizeof why)
         : bole_store_scan_profiles_range(d->store, entity, 0, split, s_load_record, l, why,
                                          sizeof why);
+    if (st == BOLE_OK && rebuild && half) {
+        /* The helper's part: only its vectors here (it has the records). */
+        size_t loaded = l->loaded;
+        l->skip_catalog = 1;
+        st = bole_store_scan_range(d->store, entity, split, INT64_MAX, s_load_record, l, why,
+                                   sizeof why);
+        l->skip_catalog = 0;
+        l->loaded = loaded;
+    }
     char how[256] = "";
     if (half) {
         char herr[512] = "";

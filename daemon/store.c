@@ -606,6 +606,13 @@ bole_status_t bole_store_scan_profiles(bole_store_t *store, bole_entity_t entity
     return s_scan(store, entity, after_id, INT64_MAX, 0, fn, ctx, err, errlen);
 }
 
+bole_status_t bole_store_scan_range(bole_store_t *store, bole_entity_t entity, int64_t after_id,
+                                    int64_t until_id, bole_store_scan_fn fn, void *ctx,
+                                    char *err, size_t errlen)
+{
+    return s_scan(store, entity, after_id, until_id, 1, fn, ctx, err, errlen);
+}
+
 bole_status_t bole_store_scan_profiles_range(bole_store_t *store, bole_entity_t entity,
                                              int64_t after_id, int64_t until_id,
                                              bole_store_scan_fn fn, void *ctx, char *err,

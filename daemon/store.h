@@ -119,7 +119,10 @@ bole_status_t bole_store_scan_profiles(bole_store_t *store, bole_entity_t entity
                                        int64_t after_id, bole_store_scan_fn fn, void *ctx,
                                        char *err, size_t errlen);
 /* The same for after_id < id <= until_id only (a part of the start-up load
- * another thread reads). */
+ * another thread reads), with and without the vectors. */
+bole_status_t bole_store_scan_range(bole_store_t *store, bole_entity_t entity, int64_t after_id,
+                                    int64_t until_id, bole_store_scan_fn fn, void *ctx,
+                                    char *err, size_t errlen);
 bole_status_t bole_store_scan_profiles_range(bole_store_t *store, bole_entity_t entity,
                                              int64_t after_id, int64_t until_id,
                                              bole_store_scan_fn fn, void *ctx, char *err,
