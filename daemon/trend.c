@@ -665,6 +665,9 @@ int bole_trend_snapshot_decode(bole_trend_t *t, const void *data, size_t len,
     rbuf_t r = {data, len, 0, 0};
     *upto = 0;
     *row_print = 0;
+    pthread_rwlock_wrlock(&t->lock);
+    s_clear_locked(t);
+    pthread_rwlock_unlock(&t->lock);
     if (len < fixed || memcmp(data, SNAP_MAGIC, SNAP_MAGIC_LEN) != 0) {
         snprintf(why, whylen, "not a trend snapshot of this format (%zu bytes)", len);
         return -1;
