@@ -224,6 +224,8 @@ done:
         else
             log_warn("no snapshot at shutdown (the next start rebuilds): %s", err);
     }
+    if (daemon.trend && bole_trend_save(&daemon, err, sizeof err) != BOLE_OK)
+        log_warn("trend: no snapshot at shutdown (the next start reads more rows): %s", err);
     bole_trend_load_abandon(&daemon);
     bole_trend_close(&daemon); /* After the server: no write can still note a change. */
     bole_state_close(&daemon);

@@ -552,8 +552,8 @@ bole_status_t bole_store_delete(bole_store_t *store, bole_entity_t entity,
 }
 
 static bole_status_t s_scan(bole_store_t *store, bole_entity_t entity, int64_t after_id,
-                           int with_vector, bole_store_scan_fn fn, void *ctx, char *err,
-                           size_t errlen)
+                           int64_t until_id, int with_vector, bole_store_scan_fn fn, void *ctx,
+                           char *err, size_t errlen)
 {
     sqlite3 *db = store->db;
     char sql[160];
@@ -561,14 +561,15 @@ static bole_status_t s_scan(bole_store_t *store, bole_entity_t entity, int64_t a
      * reading it (and the overflow pages it may sit in); length() reads
      * only the record header, so the dimension is still checked. */
     snprintf(sql, sizeof sql,
-             "SELECT id, external_id, updated_at, profile, %s FROM %s WHERE id > ? "
-             "ORDER BY id",
+             "SELECT id, external_id, updated_at, profile, %s FROM %s "
+             "WHERE id > ?1 AND id <= ?2 ORDER BY id",
              with_vector ? "vector" : "length(vector)", s_table(entity));
     sqlite3_stmt *stmt = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
     if (rc != SQLITE_OK)
         return bole_store_fail(db, rc, "prepare scan", err, errlen);
     sqlite3_bind_int64(stmt, 1, after_id);
+    sqlite3_bind_int64(stmt, 2, until_id);
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         bole_store_record_t r = {
             .id = sqlite3_column_int64(stmt, 0),
@@ -595,14 +596,50 @@ static bole_status_t s_scan(bole_store_t *store, bole_entity_t entity, int64_t a
 bole_status_t bole_store_scan(bole_store_t *store, bole_entity_t entity, int64_t after_id,
                               bole_store_scan_fn fn, void *ctx, char *err, size_t errlen)
 {
-    return s_scan(store, entity, after_id, 1, fn, ctx, err, errlen);
+    return s_scan(store, entity, after_id, INT64_MAX, 1, fn, ctx, err, errlen);
 }
 
 bole_status_t bole_store_scan_profiles(bole_store_t *store, bole_entity_t entity,
                                        int64_t after_id, bole_store_scan_fn fn, void *ctx,
                                        char *err, size_t errlen)
 {
-    return s_scan(store, entity, after_id, 0, fn, ctx, err, errlen);
+    return s_scan(store, entity, after_id, INT64_MAX, 0, fn, ctx, err, errlen);
+}
+
+bole_status_t bole_store_scan_range(bole_store_t *store, bole_entity_t entity, int64_t after_id,
+                                    int64_t until_id, bole_store_scan_fn fn, void *ctx,
+                                    char *err, size_t errlen)
+{
+    return s_scan(store, entity, after_id, until_id, 1, fn, ctx, err, errlen);
+}
+
+bole_status_t bole_store_scan_profiles_range(bole_store_t *store, bole_entity_t entity,
+                                             int64_t after_id, int64_t until_id,
+                                             bole_store_scan_fn fn, void *ctx, char *err,
+                                             size_t errlen)
+{
+    return s_scan(store, entity, after_id, until_id, 0, fn, ctx, err, errlen);
+}
+
+bole_status_t bole_store_id_range(bole_store_t *store, bole_entity_t entity, int64_t *min_id,
+                                  int64_t *max_id, char *err, size_t errlen)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM %s",
+             s_table(entity));
+    sqlite3_stmt *stmt = NULL;
+    *min_id = *max_id = 0;
+    int rc = sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return bole_store_fail(store->db, rc, "id range", err, errlen);
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *min_id = sqlite3_column_int64(stmt, 0);
+        *max_id = sqlite3_column_int64(stmt, 1);
+        rc = SQLITE_DONE;
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE ? BOLE_OK : bole_store_fail(store->db, rc, "id range", err, errlen);
 }
 
 bole_status_t bole_store_changes(bole_store_t *store, uint64_t after_seq,

@@ -118,6 +118,19 @@ bole_status_t bole_store_scan(bole_store_t *store, bole_entity_t entity, int64_t
 bole_status_t bole_store_scan_profiles(bole_store_t *store, bole_entity_t entity,
                                        int64_t after_id, bole_store_scan_fn fn, void *ctx,
                                        char *err, size_t errlen);
+/* The same for after_id < id <= until_id only (a part of the start-up load
+ * another thread reads), with and without the vectors. */
+bole_status_t bole_store_scan_range(bole_store_t *store, bole_entity_t entity, int64_t after_id,
+                                    int64_t until_id, bole_store_scan_fn fn, void *ctx,
+                                    char *err, size_t errlen);
+bole_status_t bole_store_scan_profiles_range(bole_store_t *store, bole_entity_t entity,
+                                             int64_t after_id, int64_t until_id,
+                                             bole_store_scan_fn fn, void *ctx, char *err,
+                                             size_t errlen);
+/* Smallest and largest stored id of entity (both 0 when there is none). */
+bole_status_t bole_store_id_range(bole_store_t *store, bole_entity_t entity,
+                                  int64_t *min_id /* OUT */, int64_t *max_id /* OUT */,
+                                  char *err, size_t errlen);
 /* The stored version of external_id as this connection sees it (in the
  * writer's transaction: earlier writes of the batch included), without its
  * vector: fn gets id, updated_at and the packed profile, valid only during
@@ -254,16 +267,34 @@ typedef struct {
 typedef int (*bole_store_trend_fn)(void *ctx, const bole_store_trend_delta_t *delta);
 
 /* Inserts deltas in the caller's transaction (the writer's: they commit or
- * roll back with the profile write they belong to). */
+ * roll back with the profile write they belong to). *last_n is the row
+ * number (trend_delta.n) of the last row inserted; the rows of one call
+ * are numbered consecutively, after every row stored before. */
 bole_status_t bole_store_trend_insert(bole_store_t *store, size_t n,
-                                      const bole_store_trend_delta_t *deltas, char *err,
-                                      size_t errlen);
+                                      const bole_store_trend_delta_t *deltas,
+                                      int64_t *last_n /* OUT */, char *err, size_t errlen);
 /* Calls fn for every stored delta of dimension, in time order; dimension 0:
  * every delta in storage order (not sorted: a sort of every row costs
  * minutes at a million profiles; callers summing deltas need no order). fn
  * returns nonzero to stop (an error). */
 bole_status_t bole_store_trend_scan(bole_store_t *store, int dimension, bole_store_trend_fn fn,
                                     void *ctx, char *err, size_t errlen);
+/* Calls fn(ctx, n, delta) for every stored delta with after < n <= until
+ * (trend_delta.n, the row number), in row order; *last_n is the largest n
+ * seen (after if none). fn returns nonzero to stop (an error). */
+typedef int (*bole_store_trend_row_fn)(void *ctx, int64_t n, const bole_store_trend_delta_t *delta);
+bole_status_t bole_store_trend_scan_rows(bole_store_t *store, int64_t after, int64_t until,
+                                         bole_store_trend_row_fn fn, void *ctx,
+                                         int64_t *last_n /* OUT */, char *err, size_t errlen);
+/* The derived snapshot of the in-memory trend arrays (table trend_snapshot,
+ * one row; format in trend.c and docs/TRENDS.md). get: *data (malloc'd,
+ * the caller frees) and *len, or *data = NULL when there is none. put:
+ * replaces it (upto, the last trend_delta.n it reflects, is also kept in
+ * a column for inspection; the blob's own copy is the one trusted). */
+bole_status_t bole_store_trend_snapshot_get(bole_store_t *store, void **data /* OUT */,
+                                            size_t *len /* OUT */, char *err, size_t errlen);
+bole_status_t bole_store_trend_snapshot_put(bole_store_t *store, int64_t upto, const void *data,
+                                            size_t len, char *err, size_t errlen);
 /* Reconciles stored deltas with the truth from now on: expected[] are the
  * deltas the current records imply when counted from now (level at now,
  * plus future expiries). Stored deltas before now count at now. Appends

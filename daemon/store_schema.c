@@ -264,6 +264,17 @@ const char *const bole_store_migrations[] = {
     "  seq INTEGER NOT NULL"
     ");"
     "INSERT INTO live_cursor(id, seq) SELECT 1, coalesce(max(seq), 0) FROM change_log;",
+
+    /* trends (trend.c): a derived snapshot of the in-memory trend arrays,
+     * exact for the trend_delta rows with n <= upto; start-up loads it and
+     * only the rows after it. Never the source of truth: missing or
+     * unusable, the rows are scanned (docs/TRENDS.md, "Start-up"). */
+    "CREATE TABLE trend_snapshot ("
+    "  id         INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  upto       INTEGER NOT NULL,"     /* Last trend_delta.n it reflects. */
+    "  written_at INTEGER NOT NULL,"     /* Unix ms. */
+    "  data       BLOB NOT NULL"
+    ");",
 };
 const int bole_store_n_migrations =
     (int)(sizeof bole_store_migrations / sizeof bole_store_migrations[0]);

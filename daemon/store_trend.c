@@ -5,6 +5,7 @@
  * docs/TRENDS.md.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_int.h"
@@ -34,9 +35,10 @@ static int s_insert_rows(sqlite3_stmt *st, size_t n, const bole_store_trend_delt
 }
 
 bole_status_t bole_store_trend_insert(bole_store_t *store, size_t n,
-                                      const bole_store_trend_delta_t *deltas, char *err,
-                                      size_t errlen)
+                                      const bole_store_trend_delta_t *deltas, int64_t *last_n,
+                                      char *err, size_t errlen)
 {
+    *last_n = 0;
     /* This runs for every put, on the writer thread: one kept multi-row
      * statement per row count, so a put usually costs one step (a step per
      * row spent a fifth of the insert time in per-statement overhead). */
@@ -59,9 +61,103 @@ bole_status_t bole_store_trend_insert(bole_store_t *store, size_t n,
         sqlite3_clear_bindings(st);
         if (rc != SQLITE_DONE)
             return bole_store_fail(store->db, rc, "trend insert", err, errlen);
+        /* n is INTEGER PRIMARY KEY (a rowid alias) and never given: each row
+         * gets max(n) + 1, so the rows of one call are consecutive. */
+        *last_n = (int64_t)sqlite3_last_insert_rowid(store->db);
         deltas += rows;
         n -= rows;
     }
+    return BOLE_OK;
+}
+
+bole_status_t bole_store_trend_scan_rows(bole_store_t *store, int64_t after, int64_t until,
+                                         bole_store_trend_row_fn fn, void *ctx,
+                                         int64_t *last_n, char *err, size_t errlen)
+{
+    *last_n = after;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(store->db,
+                                "SELECT n, at, dim, key, zone, industries, supply, demand "
+                                "FROM trend_delta WHERE n > ?1 AND n <= ?2 ORDER BY n",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return bole_store_fail(store->db, rc, "trend scan", err, errlen);
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int64(st, 2, until);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t n = sqlite3_column_int64(st, 0);
+        bole_store_trend_delta_t d = {
+            .at = sqlite3_column_int64(st, 1),
+            .dimension = sqlite3_column_int(st, 2),
+            .key = (const char *)sqlite3_column_text(st, 3),
+            .zone = (const char *)sqlite3_column_text(st, 4),
+            .industries = (const char *)sqlite3_column_text(st, 5),
+            .supply = sqlite3_column_int64(st, 6),
+            .demand = sqlite3_column_int64(st, 7),
+        };
+        if (!d.key || !d.zone || !d.industries || fn(ctx, n, &d) != 0) {
+            sqlite3_finalize(st);
+            snprintf(err, errlen, "trend scan stopped (out of memory)");
+            return BOLE_INTERNAL;
+        }
+        *last_n = n;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return bole_store_fail(store->db, rc, "trend scan", err, errlen);
+    return BOLE_OK;
+}
+
+bole_status_t bole_store_trend_snapshot_get(bole_store_t *store, void **data, size_t *len,
+                                            char *err, size_t errlen)
+{
+    *data = NULL;
+    *len = 0;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(store->db, "SELECT data FROM trend_snapshot WHERE id = 1", -1,
+                                &st, NULL);
+    if (rc != SQLITE_OK)
+        return bole_store_fail(store->db, rc, "trend snapshot read", err, errlen);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const void *blob = sqlite3_column_blob(st, 0);
+        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        *data = malloc(n ? n : 1);
+        if (!*data) {
+            sqlite3_finalize(st);
+            snprintf(err, errlen, "trend snapshot read: out of memory");
+            return BOLE_INTERNAL;
+        }
+        if (n)
+            memcpy(*data, blob, n);
+        *len = n;
+        rc = SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        free(*data);
+        *data = NULL;
+        *len = 0;
+        return bole_store_fail(store->db, rc, "trend snapshot read", err, errlen);
+    }
+    return BOLE_OK;
+}
+
+bole_status_t bole_store_trend_snapshot_put(bole_store_t *store, int64_t upto, const void *data,
+                                            size_t len, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(store->db,
+                                "INSERT OR REPLACE INTO trend_snapshot(id, upto, written_at, data) "
+                                "VALUES (1, ?1, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), ?2)", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return bole_store_fail(store->db, rc, "trend snapshot write", err, errlen);
+    sqlite3_bind_int64(st, 1, upto);
+    sqlite3_bind_blob64(st, 2, data, (sqlite3_uint64)len, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return bole_store_fail(store->db, rc, "trend snapshot write", err, errlen);
     return BOLE_OK;
 }
 

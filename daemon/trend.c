@@ -306,8 +306,13 @@ typedef struct {
 } keymap_t;
 
 struct bole_trend {
-    pthread_rwlock_t lock;      /* Guards dims. */
+    pthread_rwlock_t lock;      /* Guards dims, folded_upto, fold_failed. */
     keymap_t dims[BOLE_TREND_DIMS];
+    /* Every trend_delta row with n <= folded_upto is folded in (rows are
+     * numbered in commit order by the one writer, and folded after their
+     * commit in that order); 0 for a table not loaded from a store. */
+    int64_t folded_upto;
+    int fold_failed;            /* A fold ran out of memory: no snapshot. */
     /* Daemon side (unused by a plain table): the trend event thread. */
     pthread_mutex_t thread_lock;
     pthread_cond_t wake;
@@ -315,6 +320,7 @@ struct bole_trend {
     int thread_started;
     int stop;                   /* Under thread_lock. */
     long event_seconds;
+    long snapshot_seconds;      /* Periodic snapshot by the thread; 0 off. */
 };
 
 static uint64_t s_hash(const char *s)
@@ -482,6 +488,262 @@ void bole_trend_size(bole_trend_t *t, size_t *keys, size_t *entries)
                 *entries += t->dims[d].slots[i]->n;
             }
     pthread_rwlock_unlock(&t->lock);
+}
+
+/* Empties the table (keeps the lock and thread fields). */
+static void s_clear_locked(bole_trend_t *t)
+{
+    for (int d = 0; d < BOLE_TREND_DIMS; d++) {
+        for (size_t i = 0; i < t->dims[d].cap; i++) {
+            series_t *s = t->dims[d].slots[i];
+            if (s) {
+                free(s->key);
+                free(s->e);
+                free(s);
+            }
+        }
+        free(t->dims[d].slots);
+        memset(&t->dims[d], 0, sizeof t->dims[d]);
+    }
+    t->folded_upto = 0;
+    t->fold_failed = 0;
+}
+
+/* ---- snapshot of the arrays ------------------------------------------------ */
+
+/* Layout (all integers little-endian):
+ *   "BOLETRS1"                 magic and format version
+ *   u64 upto                   last trend_delta.n folded in
+ *   u64 row print              bole_trend_row_print of row upto (0 if upto 0)
+ *   u32 series
+ *   per series: u8 dimension, u32 key bytes, key (no NUL), u32 entries,
+ *               per entry: i32 day, i64 supply, i64 demand (cumulative)
+ *   u64 FNV-1a 64 of every byte before it */
+#define SNAP_MAGIC "BOLETRS1"
+#define SNAP_MAGIC_LEN 8
+#define SNAP_ENTRY_BYTES 20
+
+static uint64_t s_fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
+static uint64_t s_fnv_u64(uint64_t h, uint64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+    return s_fnv(h, b, sizeof b);
+}
+
+uint64_t bole_trend_row_print(int64_t n, const bole_store_trend_delta_t *d)
+{
+    uint64_t h = 1469598103934665603ULL;
+    h = s_fnv_u64(h, (uint64_t)n);
+    h = s_fnv_u64(h, (uint64_t)d->at);
+    h = s_fnv_u64(h, (uint64_t)d->dimension);
+    h = s_fnv(h, d->key, strlen(d->key) + 1);
+    h = s_fnv(h, d->zone, strlen(d->zone) + 1);
+    h = s_fnv(h, d->industries, strlen(d->industries) + 1);
+    h = s_fnv_u64(h, (uint64_t)d->supply);
+    h = s_fnv_u64(h, (uint64_t)d->demand);
+    return h ? h : 1;
+}
+
+typedef struct {
+    unsigned char *p;
+    size_t n, cap;
+    int failed;
+} wbuf_t;
+
+static void s_put(wbuf_t *b, const void *src, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + n)
+            cap *= 2;
+        unsigned char *p = realloc(b->p, cap);
+        if (!p) {
+            b->failed = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, src, n);
+    b->n += n;
+}
+
+static void s_put_le(wbuf_t *b, uint64_t v, int bytes)
+{
+    unsigned char x[8];
+    for (int i = 0; i < bytes; i++)
+        x[i] = (unsigned char)(v >> (8 * i));
+    s_put(b, x, (size_t)bytes);
+}
+
+/* Caller holds t->lock (either mode). */
+static bole_status_t s_encode_locked(bole_trend_t *t, int64_t upto, uint64_t row_print,
+                                     void **data, size_t *len)
+{
+    wbuf_t b = {0};
+    *data = NULL;
+    *len = 0;
+    s_put(&b, SNAP_MAGIC, SNAP_MAGIC_LEN);
+    s_put_le(&b, (uint64_t)upto, 8);
+    s_put_le(&b, row_print, 8);
+    size_t count_at = b.n;
+    s_put_le(&b, 0, 4);
+    uint32_t count = 0;
+    for (int d = 1; d < BOLE_TREND_DIMS; d++)
+        for (size_t i = 0; i < t->dims[d].cap; i++) {
+            const series_t *s = t->dims[d].slots[i];
+            if (!s)
+                continue;
+            size_t klen = strlen(s->key);
+            s_put_le(&b, (uint64_t)d, 1);
+            s_put_le(&b, klen, 4);
+            s_put(&b, s->key, klen);
+            s_put_le(&b, s->n, 4);
+            for (size_t j = 0; j < s->n; j++) {
+                s_put_le(&b, (uint64_t)(uint32_t)s->e[j].day, 4);
+                s_put_le(&b, (uint64_t)s->e[j].supply, 8);
+                s_put_le(&b, (uint64_t)s->e[j].demand, 8);
+            }
+            count++;
+        }
+    if (!b.failed)
+        for (int i = 0; i < 4; i++)
+            b.p[count_at + (size_t)i] = (unsigned char)(count >> (8 * i));
+    s_put_le(&b, s_fnv(1469598103934665603ULL, b.p, b.n), 8);
+    if (b.failed) {
+        free(b.p);
+        return BOLE_INTERNAL;
+    }
+    *data = b.p;
+    *len = b.n;
+    return BOLE_OK;
+}
+
+bole_status_t bole_trend_snapshot_encode(bole_trend_t *t, int64_t upto, uint64_t row_print,
+                                         void **data, size_t *len)
+{
+    pthread_rwlock_rdlock(&t->lock);
+    bole_status_t st = s_encode_locked(t, upto, row_print, data, len);
+    pthread_rwlock_unlock(&t->lock);
+    return st;
+}
+
+typedef struct {
+    const unsigned char *p;
+    size_t n, off;
+    int bad;
+} rbuf_t;
+
+static uint64_t s_get_le(rbuf_t *r, int bytes)
+{
+    if (r->bad || r->n - r->off < (size_t)bytes) {
+        r->bad = 1;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++)
+        v |= (uint64_t)r->p[r->off + (size_t)i] << (8 * i);
+    r->off += (size_t)bytes;
+    return v;
+}
+
+int bole_trend_snapshot_decode(bole_trend_t *t, const void *data, size_t len,
+                               int64_t *upto, uint64_t *row_print, char *why, size_t whylen)
+{
+    const size_t fixed = SNAP_MAGIC_LEN + 8 + 8 + 4 + 8;
+    rbuf_t r = {data, len, 0, 0};
+    *upto = 0;
+    *row_print = 0;
+    pthread_rwlock_wrlock(&t->lock);
+    s_clear_locked(t);
+    pthread_rwlock_unlock(&t->lock);
+    if (len < fixed || memcmp(data, SNAP_MAGIC, SNAP_MAGIC_LEN) != 0) {
+        snprintf(why, whylen, "not a trend snapshot of this format (%zu bytes)", len);
+        return -1;
+    }
+    rbuf_t tail = {data, len, len - 8, 0};
+    if (s_get_le(&tail, 8) != s_fnv(1469598103934665603ULL, data, len - 8)) {
+        snprintf(why, whylen, "checksum mismatch (%zu bytes)", len);
+        return -1;
+    }
+    r.n = len - 8; /* The checksum is not content. */
+    r.off = SNAP_MAGIC_LEN;
+    int64_t u = (int64_t)s_get_le(&r, 8);
+    uint64_t print = s_get_le(&r, 8);
+    uint32_t count = (uint32_t)s_get_le(&r, 4);
+    const char *fail = NULL;
+    pthread_rwlock_wrlock(&t->lock);
+    s_clear_locked(t);
+    if (u < 0)
+        fail = "negative row number";
+    for (uint32_t c = 0; !fail && c < count; c++) {
+        int dim = (int)s_get_le(&r, 1);
+        size_t klen = (size_t)s_get_le(&r, 4);
+        if (r.bad || dim <= 0 || dim >= BOLE_TREND_DIMS || klen == 0 || klen > r.n - r.off) {
+            fail = "bad series header";
+            break;
+        }
+        const char *kp = (const char *)r.p + r.off;
+        if (memchr(kp, '\0', klen)) {
+            fail = "NUL in a key";
+            break;
+        }
+        char *key = strndup(kp, klen);
+        r.off += klen;
+        size_t n = (size_t)s_get_le(&r, 4);
+        if (!key || r.bad || n > (r.n - r.off) / SNAP_ENTRY_BYTES) {
+            free(key);
+            fail = key ? "bad entry count" : "out of memory";
+            break;
+        }
+        uint64_t h = s_hash(key);
+        series_t *s = s_find(&t->dims[dim], key, h) ? NULL : s_get(&t->dims[dim], key);
+        int dup = s == NULL && s_find(&t->dims[dim], key, h) != NULL;
+        free(key);
+        if (!s) {
+            fail = dup ? "a key appears twice" : "out of memory";
+            break;
+        }
+        if (n && !(s->e = malloc(n * sizeof *s->e))) {
+            fail = "out of memory";
+            break;
+        }
+        s->cap = n;
+        for (size_t j = 0; j < n; j++) {
+            entry_t e;
+            e.day = (int32_t)(uint32_t)s_get_le(&r, 4);
+            e.supply = (int64_t)s_get_le(&r, 8);
+            e.demand = (int64_t)s_get_le(&r, 8);
+            if (j && e.day <= s->e[j - 1].day) {
+                fail = "days out of order";
+                break;
+            }
+            s->e[s->n++] = e;
+        }
+    }
+    if (!fail && (r.bad || r.off != r.n))
+        fail = r.bad ? "truncated" : "trailing bytes";
+    if (fail) {
+        s_clear_locked(t);
+        snprintf(why, whylen, "%s", fail);
+    } else {
+        t->folded_upto = u;
+        *upto = u;
+        *row_print = print;
+    }
+    pthread_rwlock_unlock(&t->lock);
+    return fail ? -1 : 0;
 }
 
 /* ---- queries -------------------------------------------------------------- */
@@ -764,6 +1026,7 @@ typedef struct {
     bole_arena_t *arena;
     bole_store_trend_delta_t *v;
     size_t n, cap;
+    int64_t last_n;     /* trend_delta.n of the last row stored. */
 } change_t;
 
 static int s_change_add(void *ctx, const bole_store_trend_delta_t *d)
@@ -799,9 +1062,13 @@ static void s_fold(bole_daemon_t *d, void *arg)
         return;
     pthread_rwlock_wrlock(&t->lock);
     for (size_t i = 0; i < c->n; i++)
-        if (s_add_locked(t, &c->v[i]) != 0)
+        if (s_add_locked(t, &c->v[i]) != 0) {
             log_error("trend: out of memory folding a delta of '%s' (it is stored: the next "
                       "start loads it)", c->v[i].key);
+            t->fold_failed = 1;
+        }
+    if (c->last_n > t->folded_upto)
+        t->folded_upto = c->last_n;
     pthread_rwlock_unlock(&t->lock);
 }
 
@@ -890,7 +1157,7 @@ static bole_status_t s_record(bole_call_t *call, bole_entity_t entity, const cha
     }
     if (c->n == 0)
         return BOLE_OK;
-    st = bole_store_trend_insert(call->store, c->n, c->v, call->err, call->errlen);
+    st = bole_store_trend_insert(call->store, c->n, c->v, &c->last_n, call->err, call->errlen);
     if (st != BOLE_OK)
         return st;
     if (bole_call_defer(call, s_fold, NULL, c) != 0) {
@@ -945,26 +1212,56 @@ static void s_publish(bole_daemon_t *d, bole_trend_t *t)
     bole_arena_free(&arena);
 }
 
-/* The event thread (it writes nothing: deltas are stored by the writes). */
+static bole_status_t s_open_store(bole_daemon_t *d, bole_store_t **store, char *err,
+                                  size_t errlen);
+static bole_status_t s_save(bole_trend_t *t, bole_store_t *store, int64_t *saved, char *err,
+                            size_t errlen);
+
+/* The trend thread: publishes the trend event every event_seconds and
+ * writes the arrays' snapshot every snapshot_seconds (with a connection of
+ * its own, when anything was folded in since the last one), so a start
+ * after a crash replays only the rows since then. */
 static void *s_thread(void *arg)
 {
     bole_daemon_t *d = arg;
     bole_trend_t *t = d->trend;
+    bole_store_t *store = NULL;
+    int64_t saved = -1;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    time_t next_event = now.tv_sec + t->event_seconds;
+    time_t next_snapshot = now.tv_sec + t->snapshot_seconds;
     pthread_mutex_lock(&t->thread_lock);
     while (!t->stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += t->event_seconds;
+        struct timespec until = {0, 0};
+        if (t->event_seconds > 0)
+            until.tv_sec = next_event;
+        if (t->snapshot_seconds > 0 && (!until.tv_sec || next_snapshot < until.tv_sec))
+            until.tv_sec = next_snapshot;
         int rc = 0;
         while (!t->stop && rc != ETIMEDOUT)
             rc = pthread_cond_timedwait(&t->wake, &t->thread_lock, &until);
         if (t->stop)
             break;
         pthread_mutex_unlock(&t->thread_lock);
-        s_publish(d, t);
+        clock_gettime(CLOCK_REALTIME, &now);
+        if (t->event_seconds > 0 && now.tv_sec >= next_event) {
+            s_publish(d, t);
+            next_event = now.tv_sec + t->event_seconds;
+        }
+        if (t->snapshot_seconds > 0 && now.tv_sec >= next_snapshot) {
+            char err[512];
+            bole_status_t st = store ? BOLE_OK : s_open_store(d, &store, err, sizeof err);
+            if (st == BOLE_OK)
+                st = s_save(t, store, &saved, err, sizeof err);
+            if (st != BOLE_OK)
+                log_warn("trend: periodic snapshot not written (the last one stays): %s", err);
+            next_snapshot = now.tv_sec + t->snapshot_seconds;
+        }
         pthread_mutex_lock(&t->thread_lock);
     }
     pthread_mutex_unlock(&t->thread_lock);
+    bole_store_close(&store);
     return NULL;
 }
 
@@ -1060,9 +1357,68 @@ static bole_status_t s_upgrade(bole_daemon_t *d, bole_store_t *store, size_t *ad
     return st;
 }
 
-static int s_load(void *ctx, const bole_store_trend_delta_t *d)
+static int s_load(void *ctx, int64_t n, const bole_store_trend_delta_t *d)
 {
+    (void)n;
     return s_add_locked(ctx, d);
+}
+
+static int s_print_row(void *ctx, int64_t n, const bole_store_trend_delta_t *d)
+{
+    *(uint64_t *)ctx = bole_trend_row_print(n, d);
+    return 0;
+}
+
+/* Fills the empty table t from store: the snapshot (trend_snapshot) and the
+ * rows after it, or every row when there is no usable snapshot. A
+ * snapshot is used only if its checksum holds and the row it ends at is
+ * still stored as it was (so the rows after it are exactly the ones it
+ * lacks). how says what was done, for the log. */
+static bole_status_t s_load_store(bole_store_t *store, bole_trend_t *t, char *how, size_t howlen,
+                                  char *err, size_t errlen)
+{
+    void *data = NULL;
+    size_t len = 0;
+    int64_t upto = 0;
+    char why[256] = "";
+    bole_status_t st = bole_store_trend_snapshot_get(store, &data, &len, why, sizeof why);
+    if (st != BOLE_OK) {
+        log_warn("trend: cannot read the snapshot (%s); scanning every stored delta", why);
+    } else if (!data) {
+        log_info("trend: no snapshot stored; scanning every stored delta");
+    } else {
+        uint64_t print = 0, stored = 0;
+        int64_t last = 0;
+        if (bole_trend_snapshot_decode(t, data, len, &upto, &print, why, sizeof why) != 0) {
+            log_warn("trend: snapshot unusable (%s); scanning every stored delta", why);
+            upto = 0;
+        } else if (upto > 0 &&
+                   (bole_store_trend_scan_rows(store, upto - 1, upto, s_print_row, &stored,
+                                               &last, why, sizeof why) != BOLE_OK ||
+                    stored != print)) {
+            log_warn("trend: snapshot is stale (its last row %lld is %s); scanning every "
+                     "stored delta", (long long)upto, why[0] ? why : stored ? "different now"
+                                                                           : "gone");
+            pthread_rwlock_wrlock(&t->lock);
+            s_clear_locked(t);
+            pthread_rwlock_unlock(&t->lock);
+            upto = 0;
+        }
+    }
+    free(data);
+    int64_t last = 0;
+    uint64_t t0 = bole_monotonic_us();
+    pthread_rwlock_wrlock(&t->lock);
+    st = bole_store_trend_scan_rows(store, upto, INT64_MAX, s_load, t, &last, err, errlen);
+    if (st == BOLE_OK)
+        t->folded_upto = last;
+    pthread_rwlock_unlock(&t->lock);
+    if (upto > 0)
+        snprintf(how, howlen, "snapshot up to row %lld, then rows up to %lld in %.0f ms",
+                 (long long)upto, (long long)last, (double)(bole_monotonic_us() - t0) / 1000.0);
+    else
+        snprintf(how, howlen, "every stored delta, rows up to %lld", (long long)last);
+    return st;
 }
 
 /* The start-up load of a store whose deltas are written in the writes'
@@ -1075,6 +1431,7 @@ struct bole_trend_loading {
     pthread_t thread;
     bole_status_t status;       /* The thread's result. */
     uint64_t took_us;
+    char how[160];
     char err[512];
 };
 
@@ -1082,12 +1439,24 @@ static void *s_load_main(void *arg)
 {
     struct bole_trend_loading *l = arg;
     uint64_t t0 = bole_monotonic_us();
-    pthread_rwlock_wrlock(&l->table->lock);
-    l->status = bole_store_trend_scan(l->store, 0, s_load, l->table, l->err, sizeof l->err);
-    pthread_rwlock_unlock(&l->table->lock);
+    l->status = s_load_store(l->store, l->table, l->how, sizeof l->how, l->err, sizeof l->err);
     bole_store_close(&l->store);
     l->took_us = bole_monotonic_us() - t0;
     return NULL;
+}
+
+/* The environment variable name as seconds >= 0, else def. */
+static long s_env_seconds(const char *name, long def)
+{
+    const char *env = getenv(name);
+    if (!env || !*env)
+        return def;
+    char *end = NULL;
+    long v = strtol(env, &end, 10);
+    if (end && !*end && v >= 0)
+        return v;
+    log_warn("trend: ignoring %s='%s' (not a number >= 0)", name, env);
+    return def;
 }
 
 static bole_trend_t *s_table_new(void)
@@ -1095,16 +1464,9 @@ static bole_trend_t *s_table_new(void)
     bole_trend_t *t = bole_trend_new();
     if (!t)
         return NULL;
-    t->event_seconds = BOLE_TREND_EVENT_SECONDS;
-    const char *env = getenv("BOLE_TREND_EVENT_SECONDS");
-    if (env && *env) {
-        char *end = NULL;
-        long v = strtol(env, &end, 10);
-        if (end && !*end && v >= 0)
-            t->event_seconds = v;
-        else
-            log_warn("trend: ignoring BOLE_TREND_EVENT_SECONDS='%s' (not a number >= 0)", env);
-    }
+    t->event_seconds = s_env_seconds("BOLE_TREND_EVENT_SECONDS", BOLE_TREND_EVENT_SECONDS);
+    t->snapshot_seconds = s_env_seconds("BOLE_TREND_SNAPSHOT_SECONDS",
+                                        BOLE_TREND_SNAPSHOT_SECONDS);
     return t;
 }
 
@@ -1141,7 +1503,7 @@ void bole_trend_load_start(bole_daemon_t *d)
 static bole_status_t s_install(bole_daemon_t *d, bole_trend_t *t, char *err, size_t errlen)
 {
     d->trend = t;
-    if (t->event_seconds > 0) {
+    if (t->event_seconds > 0 || t->snapshot_seconds > 0) {
         if (pthread_create(&t->thread, NULL, s_thread, d) != 0) {
             d->trend = NULL;
             snprintf(err, errlen, "trend: cannot start its thread");
@@ -1165,9 +1527,10 @@ bole_status_t bole_trend_open(bole_daemon_t *d, char *err, size_t errlen)
         if (st == BOLE_OK) {
             size_t keys, entries;
             bole_trend_size(t, &keys, &entries);
-            log_info("trend: %zu keys, %zu day entries loaded in %.0f ms, in parallel with "
-                     "the catalog (waited %.0f ms for it)", keys, entries,
-                     (double)l->took_us / 1000.0, (double)(bole_monotonic_us() - t0) / 1000.0);
+            log_info("trend: %zu keys, %zu day entries loaded in %.0f ms (%s), in parallel "
+                     "with the catalog (waited %.0f ms for it)", keys, entries,
+                     (double)l->took_us / 1000.0, l->how,
+                     (double)(bole_monotonic_us() - t0) / 1000.0);
             st = s_install(d, t, err, errlen);
         } else {
             snprintf(err, errlen, "%s", l->err);
@@ -1201,17 +1564,17 @@ bole_status_t bole_trend_open(bole_daemon_t *d, char *err, size_t errlen)
     if (added)
         log_warn("trend: %zu corrective deltas recorded at start-up (changes the previous "
                  "delta writer left unrecorded, dated now)", added);
-    pthread_rwlock_wrlock(&t->lock);
-    st = bole_store_trend_scan(store, 0, s_load, t, err, errlen);
-    pthread_rwlock_unlock(&t->lock);
+    char how[160];
+    st = s_load_store(store, t, how, sizeof how, err, errlen);
     bole_store_close(&store);
     if (st != BOLE_OK)
         goto fail;
     size_t keys, entries;
     bole_trend_size(t, &keys, &entries);
-    log_info("trend: %zu keys, %zu day entries loaded in %.0f ms (one-time repair of an older "
-             "store: %s, %.0f ms)", keys, entries, (double)(bole_monotonic_us() - t0) / 1000.0,
-             ran ? "run" : "not needed", (double)(t1 - t0) / 1000.0);
+    log_info("trend: %zu keys, %zu day entries loaded in %.0f ms (%s; one-time repair of an "
+             "older store: %s, %.0f ms)", keys, entries,
+             (double)(bole_monotonic_us() - t0) / 1000.0, how, ran ? "run" : "not needed",
+             (double)(t1 - t0) / 1000.0);
     st = s_install(d, t, err, errlen);
     if (st != BOLE_OK)
         goto fail;
@@ -1220,6 +1583,62 @@ fail:
     bole_store_close(&store);
     bole_trend_destroy(&t);
     return st;
+}
+
+/* Writes the snapshot of t with store: the arrays and folded_upto are read
+ * under one hold of the read lock (so a concurrent fold is either wholly
+ * in or wholly out), with the print of row folded_upto, which is committed
+ * (rows are folded after their commit). Nothing to do when folded_upto
+ * equals *saved (the last snapshot written); *saved is updated. */
+static bole_status_t s_save(bole_trend_t *t, bole_store_t *store, int64_t *saved, char *err,
+                            size_t errlen)
+{
+    uint64_t t0 = bole_monotonic_us();
+    void *data = NULL;
+    size_t len = 0;
+    uint64_t print = 0;
+    int64_t last = 0;
+    bole_status_t st = BOLE_OK;
+    pthread_rwlock_rdlock(&t->lock);
+    int64_t upto = t->folded_upto;
+    if (t->fold_failed) {
+        snprintf(err, errlen, "a delta could not be folded in (out of memory); the stored "
+                 "snapshot, if any, stays (still exact up to its own row)");
+        st = BOLE_INTERNAL;
+    } else if (upto == *saved) {
+        pthread_rwlock_unlock(&t->lock);
+        return BOLE_OK;
+    } else if (upto > 0) {
+        st = bole_store_trend_scan_rows(store, upto - 1, upto, s_print_row, &print, &last, err,
+                                        errlen);
+        if (st == BOLE_OK && last != upto) {
+            snprintf(err, errlen, "row %lld, the last folded in, is not stored", (long long)upto);
+            st = BOLE_INTERNAL;
+        }
+    }
+    if (st == BOLE_OK && s_encode_locked(t, upto, print, &data, &len) != BOLE_OK) {
+        snprintf(err, errlen, "out of memory");
+        st = BOLE_INTERNAL;
+    }
+    pthread_rwlock_unlock(&t->lock);
+    if (st == BOLE_OK)
+        st = bole_store_trend_snapshot_put(store, upto, data, len, err, errlen);
+    free(data);
+    if (st == BOLE_OK) {
+        *saved = upto;
+        size_t keys, entries;
+        bole_trend_size(t, &keys, &entries);
+        log_info("trend: snapshot written (%zu keys, %zu day entries, up to row %lld, %zu bytes, "
+                 "%.0f ms)", keys, entries, (long long)upto, len,
+                 (double)(bole_monotonic_us() - t0) / 1000.0);
+    }
+    return st;
+}
+
+bole_status_t bole_trend_save(bole_daemon_t *d, char *err, size_t errlen)
+{
+    int64_t saved = -1;
+    return d->trend ? s_save(d->trend, d->store, &saved, err, errlen) : BOLE_OK;
 }
 
 void bole_trend_load_abandon(bole_daemon_t *d)

@@ -13,8 +13,8 @@
  * Threads: the daemon's writer thread computes a change's deltas and stores
  * them in the write's own transaction (bole_trend_put / bole_trend_delete),
  * then folds them into the table after the commit; reader threads query;
- * the table has its own rwlock. A background thread only publishes the
- * periodic trend event.
+ * the table has its own rwlock. A background thread publishes the
+ * periodic trend event and writes the periodic snapshot of the arrays.
  */
 #ifndef BOLE_TREND_H
 #define BOLE_TREND_H
@@ -74,6 +74,20 @@ bole_trend_t *bole_trend_new(void);
 void bole_trend_destroy(bole_trend_t **trend);
 /* Folds one delta in. Returns 0, -1 out of memory (table unchanged). */
 int bole_trend_add(bole_trend_t *trend, const bole_store_trend_delta_t *delta);
+/* The table as a snapshot blob (format in trend.c, docs/TRENDS.md) saying
+ * it reflects the trend_delta rows up to upto, the last of which has the
+ * print row_print (bole_trend_row_print; 0 when upto is 0). *data is
+ * malloc'd (the caller frees). BOLE_INTERNAL: out of memory, nothing made. */
+bole_status_t bole_trend_snapshot_encode(bole_trend_t *trend, int64_t upto, uint64_t row_print,
+                                         void **data /* OUT */, size_t *len /* OUT */);
+/* Replaces the table's content with a snapshot blob's; *upto and
+ * *row_print as encoded. -1 (the table left empty, why says what is
+ * wrong) for a blob that is damaged, truncated or of another format. */
+int bole_trend_snapshot_decode(bole_trend_t *trend, const void *data, size_t len,
+                               int64_t *upto /* OUT */, uint64_t *row_print /* OUT */,
+                               char *why, size_t whylen);
+/* A 64-bit print of stored row n (FNV-1a of all its fields), never 0. */
+uint64_t bole_trend_row_print(int64_t n, const bole_store_trend_delta_t *delta);
 /* Number of keys and of (key, day) entries held, for figures. */
 void bole_trend_size(bole_trend_t *trend, size_t *keys, size_t *entries);
 
@@ -102,6 +116,10 @@ bole_status_t bole_trend_query(bole_trend_t *trend, const bole_trend_query_t *q,
 /* Seconds between trend events on the PUB socket (env BOLE_TREND_EVENT_SECONDS
  * overrides; 0 turns them off). */
 #define BOLE_TREND_EVENT_SECONDS 3600
+/* Seconds between snapshots of the arrays written by the trend thread, when
+ * anything changed (env BOLE_TREND_SNAPSHOT_SECONDS overrides; 0 turns them
+ * off: then only a clean shutdown writes one). */
+#define BOLE_TREND_SNAPSHOT_SECONDS 300
 
 /* Before bole_state_open: when the store's deltas are written in the
  * writes' transactions (no repair can be due), starts loading them on a
@@ -119,6 +137,11 @@ void bole_trend_load_abandon(bole_daemon_t *daemon);
  * first (corrective deltas dated now). On failure daemon->trend stays NULL
  * and err says why. */
 bole_status_t bole_trend_open(bole_daemon_t *daemon, char *err, size_t errlen);
+/* Writes the snapshot of daemon->trend into the store (trend_snapshot),
+ * for the rows folded in so far, with daemon->store. Call after the server
+ * (so every write) has stopped: at a clean shutdown. Nothing to do when
+ * trends are off. On failure the stored snapshot is unchanged. */
+bole_status_t bole_trend_save(bole_daemon_t *daemon, char *err, size_t errlen);
 /* Stops the event thread. Call before the server goes. NULL-safe,
  * idempotent. */
 void bole_trend_stop(bole_daemon_t *daemon);

@@ -395,6 +395,10 @@ int main(void)
     uint64_t talents, seq;
     char *log;
 
+    /* Every start with index snapshots decodes the profiles on two threads
+     * (state.c; by default only sides of 50,000 ids or more), so the
+     * answers below also check that load. */
+    setenv("BOLE_LOAD_SPLIT_ROWS", "20", 1);
     s_h = harness_start(NULL);
     REQUIRE(s_h != NULL);
     s_c = harness_client(s_h, 15000);
@@ -411,6 +415,12 @@ int main(void)
     s_all_there(500);
     s_answer(&after);
     s_same_answer(&before, &after, "after SIGTERM + restart");
+    log = s_slurp(harness_log_path(s_h));
+    REQUIRE(log != NULL);
+    CHECK_CONTAINS(log, "talents: 500 loaded in");
+    CHECK_CONTAINS(log, "s (profiles decoded on two threads: the helper's");
+    CHECK_CONTAINS(log, "needs: 50 loaded in");
+    free(log);
     s_stats(&talents, &seq);
     CHECK_EQ_UINT(talents, 500);
 
