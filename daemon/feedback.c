@@ -30,7 +30,7 @@
 #include "validate.h"
 
 #define QUEUE_CAP      8192
-#define FLUSH_AT       256        /* Wake the logger at this many queued pairs. */
+#define FLUSH_AT       2048       /* Wake the logger at this many queued pairs (~100 answers). */
 #define FLUSH_MS       100        /* Or after this long. */
 #define MAX_EVENTS     10000
 #define MAX_FEATURES   16
