@@ -4,8 +4,10 @@
  * logger thread on its own connection), Feedback, RecordFeedback,
  * FeedbackStats and ExportOutcomes (docs/OUTCOMES.md).
  *
- * The queue holds at most QUEUE_CAP pairs; when the logger falls behind,
- * further pairs are dropped and counted (serving never waits for the disk).
+ * The queue holds at most QUEUE_CAP pairs, an answer's pairs next to each
+ * other; the logger writes each answer as one feature log row
+ * (store_feedback.c). When the logger falls behind, further answers are
+ * dropped and their pairs counted (serving never waits for the disk).
  * An outcome whose request id is not (yet) in the feature log is still
  * stored, and reported back in unknown_request_ids; pairs still queued in
  * memory count as known.
@@ -28,7 +30,7 @@
 #include "validate.h"
 
 #define QUEUE_CAP      8192
-#define FLUSH_AT       256        /* Wake the logger at this many queued pairs. */
+#define FLUSH_AT       2048       /* Wake the logger at this many queued pairs (~100 answers). */
 #define FLUSH_MS       100        /* Or after this long. */
 #define MAX_EVENTS     10000
 #define MAX_FEATURES   16
@@ -73,33 +75,37 @@ char *bole_feedback_request_id(bole_daemon_t *d, bole_arena_t *arena)
     return bole_arena_printf(arena, "%" PRIx64 "-%" PRIx64, (uint64_t)d->started_ms, n);
 }
 
-void bole_feedback_log_pair(bole_daemon_t *d, const char *request_id, int source,
-                            const char *weights_version, const char *talent_id,
-                            const char *need_id, uint32_t position, float score,
-                            const float *features, size_t n_features)
+void bole_feedback_log_answer(bole_daemon_t *d, const char *request_id, int source,
+                              const char *weights_version, const bole_feedback_pair_t *pairs,
+                              size_t n)
 {
     struct bole_feedback_logger *l = d->feedback_logger;
-    if (!l)
+    if (!l || n == 0)
         return;
+    int64_t at = bole_now_ms(); /* One serve time per answer: one row. */
     pthread_mutex_lock(&l->lock);
-    if (l->stopping || l->n_queue == QUEUE_CAP) {
-        l->dropped++;
+    if (l->stopping || n > QUEUE_CAP - l->n_queue) {
+        l->dropped += n;
         pthread_mutex_unlock(&l->lock);
         return;
     }
-    pair_t *p = &l->queue[l->n_queue++];
-    snprintf(p->request_id, sizeof p->request_id, "%s", request_id);
-    snprintf(p->weights_version, sizeof p->weights_version, "%s", weights_version);
-    snprintf(p->talent_id, sizeof p->talent_id, "%s", talent_id);
-    snprintf(p->need_id, sizeof p->need_id, "%s", need_id);
-    p->source = source;
-    p->position = position;
-    p->score = score;
-    p->n_features = n_features < MAX_FEATURES ? n_features : MAX_FEATURES;
-    memcpy(p->features, features, p->n_features * sizeof(float));
-    p->at = bole_now_ms();
-    l->queued_total++;
-    if (l->n_queue == FLUSH_AT)
+    size_t before = l->n_queue;
+    for (size_t i = 0; i < n; i++) {
+        const bole_feedback_pair_t *q = &pairs[i];
+        pair_t *p = &l->queue[l->n_queue++];
+        snprintf(p->request_id, sizeof p->request_id, "%s", request_id);
+        snprintf(p->weights_version, sizeof p->weights_version, "%s", weights_version);
+        snprintf(p->talent_id, sizeof p->talent_id, "%s", q->talent_id);
+        snprintf(p->need_id, sizeof p->need_id, "%s", q->need_id);
+        p->source = source;
+        p->position = q->position;
+        p->score = q->score;
+        p->n_features = q->n_features < MAX_FEATURES ? q->n_features : MAX_FEATURES;
+        memcpy(p->features, q->features, p->n_features * sizeof(float));
+        p->at = at;
+    }
+    l->queued_total += n;
+    if (before < FLUSH_AT && l->n_queue >= FLUSH_AT)
         pthread_cond_signal(&l->wake);
     pthread_mutex_unlock(&l->lock);
 }

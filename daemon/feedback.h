@@ -1,7 +1,7 @@
 /*
  * feedback.h - feature logging at serve time (feedback.c). Match handlers
- * call bole_feedback_request_id once per answer and bole_feedback_log_pair
- * per returned pair; the pairs go to an in-memory queue that the feature
+ * call bole_feedback_request_id and bole_feedback_log_answer once per
+ * answer; the pairs go to an in-memory queue that the feature
  * logger thread writes to SQLite on its own connection, so the match path
  * (reader threads, read-only connections) never waits for a write.
  */
@@ -27,12 +27,23 @@ int bole_feedback_logger_sync(bole_daemon_t *daemon, int timeout_ms);
  * across restarts) in arena memory, or NULL. Thread-safe. */
 char *bole_feedback_request_id(bole_daemon_t *daemon, bole_arena_t *arena);
 
-/* Queues one served pair (copied). Cheap: one mutex and a copy. Dropped
- * (and counted) when the queue is full or no logger runs. */
-void bole_feedback_log_pair(bole_daemon_t *daemon, const char *request_id, int source,
-                            const char *weights_version, const char *talent_id,
-                            const char *need_id, uint32_t position, float score,
-                            const float *features, size_t n_features);
+/* One served pair of an answer, as bole_feedback_log_answer takes it. */
+typedef struct {
+    const char *talent_id;
+    const char *need_id;
+    uint32_t position;          /* 1-based, as served. */
+    float score;
+    const float *features;      /* n_features values, rank.h order. */
+    size_t n_features;
+} bole_feedback_pair_t;
+
+/* Queues the n served pairs of one answer (copied; written as one feature
+ * log row). Cheap: one mutex and a copy per pair. The whole answer is
+ * dropped (and its pairs counted) when it does not fit in the queue or no
+ * logger runs. */
+void bole_feedback_log_answer(bole_daemon_t *daemon, const char *request_id, int source,
+                              const char *weights_version, const bole_feedback_pair_t *pairs,
+                              size_t n);
 
 /* Drops queued feature logs of a talent and waits for a flush in progress
  * (erasure: afterwards nothing more about the talent gets written). */

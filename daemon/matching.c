@@ -538,17 +538,22 @@ static bole_status_t s_match(bole_call_t *call, int want_talents, const float *q
         }
         results[i] = r;
     }
-    /* Feature logging (feedback.c): queue each returned pair with its
-     * feature values; the logger thread writes them off this path. The live
+    /* Feature logging (feedback.c): queue the returned pairs with their
+     * feature values as one answer; the logger thread writes it off this path. The live
      * matcher logs only the pairs it pushes (bole_match_explain_pair). */
     resp->request_id = log_source ? bole_feedback_request_id(d, call->arena) : "";
     if (!resp->request_id)
         return BOLE_INTERNAL;
-    for (size_t i = 0; log_source && i < n_out; i++) {
-        bole_feedback_log_pair(d, resp->request_id, log_source,
-                               bole_weights_version(w), results[i]->talent_id,
-                               results[i]->need_id, results[i]->rank, results[i]->score,
-                               values[i], BOLE_RANK_N_FEATURES);
+    if (log_source && n_out) {
+        bole_feedback_pair_t *served = bole_arena_array(call->arena, n_out, sizeof *served);
+        if (!served)
+            return BOLE_INTERNAL;
+        for (size_t i = 0; i < n_out; i++)
+            served[i] = (bole_feedback_pair_t){results[i]->talent_id, results[i]->need_id,
+                                               results[i]->rank, results[i]->score, values[i],
+                                               BOLE_RANK_N_FEATURES};
+        bole_feedback_log_answer(d, resp->request_id, log_source, bole_weights_version(w),
+                                 served, n_out);
     }
     resp->results = results;
     resp->n_results = n_out;

@@ -90,9 +90,13 @@ static bole_status_t s_migrate(bole_store_t *store, int target, char *err, size_
                  version, bole_store_n_migrations);
         return BOLE_FAILED_PRECONDITION;
     }
-    for (int v = (int)version; v < target; v++) {
+    /* Data conversions that SQL alone cannot do, called by their migration. */
+    sqlite3_create_function(store->db, "bole_feature_log_pack_v1", 0, SQLITE_UTF8, NULL,
+                            bole_store_feature_log_upgrade_v1, NULL, NULL);
+    bole_status_t st = BOLE_OK;
+    for (int v = (int)version; v < target && st == BOLE_OK; v++) {
         char sql[128];
-        bole_status_t st = bole_store_exec(store->db, "BEGIN IMMEDIATE", err, errlen);
+        st = bole_store_exec(store->db, "BEGIN IMMEDIATE", err, errlen);
         if (st == BOLE_OK)
             st = bole_store_exec(store->db, bole_store_migrations[v], err, errlen);
         if (st == BOLE_OK) {
@@ -106,9 +110,12 @@ static bole_status_t s_migrate(bole_store_t *store, int target, char *err, size_
             snprintf(why, sizeof why, "%s", err);
             sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
             snprintf(err, errlen, "migration %d failed: %s", v + 1, why);
-            return st;
         }
     }
+    sqlite3_create_function(store->db, "bole_feature_log_pack_v1", 0, SQLITE_UTF8, NULL, NULL,
+                            NULL, NULL);
+    if (st != BOLE_OK)
+        return st;
     store->version = (int)(version > target ? version : target);
     return BOLE_OK;
 }

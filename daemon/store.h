@@ -516,9 +516,15 @@ bole_status_t bole_store_referral_erase_talent(bole_store_t *store, const char *
 
 /* Replaces a talent's id in feature logs and outcomes by one random
  * pseudonym (erasure of personal data; joins between the two still work).
- * *n gets the rows changed. */
+ * *n gets the pairs and outcome rows changed. All or nothing (a savepoint,
+ * inside the caller's transaction if there is one). */
 bole_status_t bole_store_feedback_erase_talent(bole_store_t *store, const char *talent_id,
                                                uint64_t *n /* OUT */, char *err, size_t errlen);
+
+/* Pairs per feature log row (one served answer; a larger one takes
+ * consecutive rows). ExportOutcomes seq of a pair = row id * this + the
+ * pair's index in the row (docs/OUTCOMES.md). */
+#define BOLE_FEATURE_LOG_ANSWER_PAIRS 1024
 
 /* One served pair with its feature values (feature logging). */
 typedef struct {
@@ -536,11 +542,16 @@ typedef struct {
 
 /* Inserts n served pairs inside the caller's transaction (the writer
  * thread: an event run logs its pairs atomically with its schedule; the
- * live matcher: its pushes with the events that announce them). */
+ * live matcher: its pushes with the events that announce them). Each run
+ * of consecutive rows with the same request id, source, weights version
+ * and time is written as one answer row (up to
+ * BOLE_FEATURE_LOG_ANSWER_PAIRS pairs). A pair that cannot be packed (an
+ * id over 65535 bytes, more than 32 feature values) refuses the whole call
+ * with BOLE_INVALID_ARGUMENT before anything is written. */
 bole_status_t bole_store_feature_log_append(bole_store_t *store, const bole_store_served_t *rows,
                                             size_t n, char *err, size_t errlen);
 /* Inserts n served pairs in one transaction of its own (the feature
- * logger's connection; not for the writer thread). */
+ * logger's connection; not for the writer thread); grouped as above. */
 bole_status_t bole_store_feature_log_insert(bole_store_t *store, const bole_store_served_t *rows,
                                             size_t n, char *err, size_t errlen);
 /* *found = 1 if any pair was logged under request_id (and, when talent_id

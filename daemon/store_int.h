@@ -49,6 +49,12 @@ void bole_store_stmt_done(sqlite3_stmt *stmt);
 extern const char *const bole_store_migrations[];
 extern const int bole_store_n_migrations;
 
+/* SQL function bole_feature_log_pack_v1(): converts the per-pair feature_log
+ * table into feature_answers (store_feedback.c). Registered on the
+ * connection only while migrations run; the "feature log v2" migration
+ * calls it. */
+void bole_store_feature_log_upgrade_v1(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
 /* Maps an SQLite result code to a status (full disk, read-only file and
  * I/O errors are UNAVAILABLE; the rest INTERNAL). */
 bole_status_t bole_store_status(int rc);

@@ -275,6 +275,25 @@ const char *const bole_store_migrations[] = {
     "  written_at INTEGER NOT NULL,"     /* Unix ms. */
     "  data       BLOB NOT NULL"
     ");",
+    /* feature log v2 (feedback.c, store_feedback.c): one row per served
+     * answer instead of one per pair, the pairs packed in `pairs` (format in
+     * store_feedback.c and docs/OUTCOMES.md); a pair's export seq is
+     * id * 1024 + its index. Rows are never deleted (seqs must only grow).
+     * The old per-pair rows are converted by bole_feature_log_pack_v1()
+     * (C, registered while migrating), then the old table goes. */
+    "CREATE TABLE feature_answers ("
+    "  id              INTEGER PRIMARY KEY,"
+    "  request_id      TEXT NOT NULL,"
+    "  source          INTEGER NOT NULL,"    /* bole.FeedbackSource. */
+    "  weights_version TEXT NOT NULL,"
+    "  at              INTEGER NOT NULL,"    /* Serve time, Unix ms. */
+    "  n_pairs         INTEGER NOT NULL,"    /* 1 .. 1024. */
+    "  pairs           BLOB NOT NULL"
+    ");"
+    "CREATE INDEX feature_answers_request ON feature_answers(request_id);"
+    "CREATE INDEX feature_answers_at ON feature_answers(at);"
+    "SELECT bole_feature_log_pack_v1();"
+    "DROP TABLE feature_log;",
 };
 const int bole_store_n_migrations =
     (int)(sizeof bole_store_migrations / sizeof bole_store_migrations[0]);

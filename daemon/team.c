@@ -25,6 +25,7 @@
 #include "catalog.h"
 #include "feedback.h"
 #include "index.h"
+#include "log.h"
 #include "profile.h"
 #include "rank.h"
 #include "scope.h"
@@ -540,11 +541,18 @@ typedef struct {
 static void s_log_served(bole_daemon_t *d, void *arg)
 {
     const served_t *s = arg;
+    bole_feedback_pair_t *pairs = calloc(s->n ? s->n : 1, sizeof *pairs);
+    if (!pairs) {
+        log_warn("team: feature log of %zu pairs dropped (out of memory)", s->n);
+        return;
+    }
     for (size_t i = 0; i < s->n; i++)
-        bole_feedback_log_pair(d, s->request_id, BOLE__FEEDBACK_SOURCE__SOURCE_TEAM,
-                               s->weights_version, s->talent_id[i], s->need_id[i],
-                               (uint32_t)(i + 1), s->score[i],
-                               &s->features[i * BOLE_RANK_N_FEATURES], BOLE_RANK_N_FEATURES);
+        pairs[i] = (bole_feedback_pair_t){s->talent_id[i], s->need_id[i], (uint32_t)(i + 1),
+                                          s->score[i], &s->features[i * BOLE_RANK_N_FEATURES],
+                                          BOLE_RANK_N_FEATURES};
+    bole_feedback_log_answer(d, s->request_id, BOLE__FEEDBACK_SOURCE__SOURCE_TEAM,
+                             s->weights_version, pairs, s->n);
+    free(pairs);
 }
 
 /* Queues the log of the picked pairs (indexes into b->pairs, in answer

@@ -18,7 +18,7 @@ RULES = [
     ("protobuf encode of the response", ("s_pack", "protobuf_c_message_pack",
                                          "get_packed_size")),
     ("protobuf free of the request", ("bole_protocol_free_request", "free_unpacked")),
-    ("feature logging (queue, features)", ("bole_feedback_log_pair", "bole_feedback_request_id",
+    ("feature logging (queue, features)", ("bole_feedback_log_answer", "bole_feedback_request_id",
                                            "bole_rank_features_ctx")),
     ("explanations (s_explain)", ("s_explain",)),
     ("search: filter callback (s_pass)", ("s_pass",)),
