@@ -492,7 +492,8 @@ int main(int argc, char **argv)
             for (size_t j = 0; j < w[i].lat[op].n; j++)
                 s_sample(&all, w[i].lat[op].v[j]);
         }
-        qsort(all.v, all.n, sizeof *all.v, s_cmp_double);
+        if (all.n) /* qsort(NULL, 0, ...) is undefined (UBSan says so). */
+            qsort(all.v, all.n, sizeof *all.v, s_cmp_double);
         double p50 = all.n ? all.v[all.n / 2] : 0;
         double p99 = all.n ? all.v[(size_t)((double)(all.n - 1) * 0.99)] : 0;
         printf("%-18s %10lu %8lu %10.2f %10.2f\n", s_op_name[op], n, e, p50, p99);
