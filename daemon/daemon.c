@@ -2,9 +2,10 @@
  * daemon.c - process-wide helpers: clocks, model (re)loading with
  * reference counts, deferred actions.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "daemon.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,12 @@ uint64_t bole_monotonic_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void bole_thread_name(const char *name)
+{
+    /* Best effort: a name that does not fit (15 bytes) is only cosmetic. */
+    (void)pthread_setname_np(pthread_self(), name);
 }
 
 static void s_models_free(bole_models_t *models)

@@ -141,5 +141,8 @@ int bole_daemon_publish(bole_daemon_t *daemon, const char *topic, const Bole__Ev
 int64_t bole_now_ms(void);
 /* Monotonic time in microseconds, for latencies. */
 uint64_t bole_monotonic_us(void);
+/* Names the calling thread as top -H, ps -L, perf and gdb show it
+ * (docs/OPERATIONS.md, Threads); at most 15 bytes. */
+void bole_thread_name(const char *name);
 
 #endif

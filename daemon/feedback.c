@@ -131,6 +131,7 @@ static void s_write(struct bole_feedback_logger *l, const pair_t *pairs, size_t 
 static void *s_logger(void *arg)
 {
     struct bole_feedback_logger *l = arg;
+    bole_thread_name("bole-featlog");
     pthread_mutex_lock(&l->lock);
     for (;;) {
         if (l->n_queue == 0 && !l->stopping) {

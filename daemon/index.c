@@ -58,6 +58,7 @@
 #define IX_MAX_ATTEMPTS 4          /* ANN over-fetch rounds before exact. */
 #define IX_HNSW_MAX_FETCH 4096     /* HNSW: larger over-fetch goes exact. */
 #define IX_BLOCK 256               /* Exact scan block (slots). */
+#define IX_PREFETCH_AHEAD 4        /* ANN hits: rescoring prefetches this far ahead. */
 #define IX_NPROBE_UNCAL 16         /* nprobe 0: probes before the first calibration. */
 #define IX_CAL_K 200               /* Calibration: recall@K (the daemon's candidates). */
 #define IX_CAL_QUERIES 64          /* Calibration: query vectors sampled from the tier. */
@@ -455,15 +456,32 @@ static size_t s_topk_drain(ix_topk *t, int64_t *ids, float *scores)
 
 /* ---- exact scans (caller holds rw shared) ------------------------------ */
 
-static inline void s_consider(ix_topk *t, float s, int64_t id,
-                              bole_index_filter_fn filter, void *ctx)
+/* A search's filter in either form (at most one of one/batch is set). */
+typedef struct {
+    bole_index_filter_fn one;
+    bole_index_filter_batch_fn batch;
+    void *ctx;
+} ix_filter;
+
+static int s_keep(const ix_filter *f, int64_t id)
 {
-    if (s_topk_wants(t, s) && (filter == NULL || filter(ctx, id)))
+    if (f->one != NULL)
+        return f->one(f->ctx, id);
+    if (f->batch != NULL) {
+        uint8_t keep = 0;
+        f->batch(f->ctx, &id, 1, &keep);
+        return keep;
+    }
+    return 1;
+}
+
+static inline void s_consider(ix_topk *t, float s, int64_t id, const ix_filter *f)
+{
+    if (s_topk_wants(t, s) && s_keep(f, id))
         s_topk_push(t, s, id);
 }
 
-static void s_scan_all(const bole_index_t *ix, const float *q, ix_topk *t,
-                       bole_index_filter_fn filter, void *ctx)
+static void s_scan_all(const bole_index_t *ix, const float *q, ix_topk *t, const ix_filter *f)
 {
     float ip[IX_BLOCK];
     for (uint32_t base = 0; base < ix->nslots; base += IX_BLOCK) {
@@ -475,17 +493,16 @@ static void s_scan_all(const bole_index_t *ix, const float *q, ix_topk *t,
         for (uint32_t j = 0; j < n; j++) {
             uint8_t st = c->state[off + j];
             if (st == S_DELTA || st == S_ANN)
-                s_consider(t, ip[j], c->id[off + j], filter, ctx);
+                s_consider(t, ip[j], c->id[off + j], f);
         }
     }
 }
 
-static void s_scan_delta(const bole_index_t *ix, const float *q, ix_topk *t,
-                         bole_index_filter_fn filter, void *ctx)
+static void s_scan_delta(const bole_index_t *ix, const float *q, ix_topk *t, const ix_filter *f)
 {
     for (size_t i = 0; i < ix->ndelta; i++) {
         uint32_t slot = ix->delta[i];
-        s_consider(t, s_dot(q, s_vec(ix, slot), ix->d), *s_id(ix, slot), filter, ctx);
+        s_consider(t, s_dot(q, s_vec(ix, slot), ix->d), *s_id(ix, slot), f);
     }
 }
 
@@ -868,9 +885,29 @@ int bole_index_search(bole_index_t *ix, const float *query, size_t k,
                                    exact_out);
 }
 
+static int s_search(bole_index_t *ix, const float *query, size_t k, int nprobe,
+                    const ix_filter *filter, int64_t *ids, float *scores, size_t *n_out,
+                    int *exact_out);
+
 int bole_index_search_probe(bole_index_t *ix, const float *query, size_t k, int nprobe,
                             bole_index_filter_fn filter, void *filter_ctx,
                             int64_t *ids, float *scores, size_t *n_out, int *exact_out)
+{
+    ix_filter f = { .one = filter, .batch = NULL, .ctx = filter_ctx };
+    return s_search(ix, query, k, nprobe, &f, ids, scores, n_out, exact_out);
+}
+
+int bole_index_search_batch(bole_index_t *ix, const float *query, size_t k, int nprobe,
+                            bole_index_filter_batch_fn filter, void *filter_ctx,
+                            int64_t *ids, float *scores, size_t *n_out, int *exact_out)
+{
+    ix_filter f = { .one = NULL, .batch = filter, .ctx = filter_ctx };
+    return s_search(ix, query, k, nprobe, &f, ids, scores, n_out, exact_out);
+}
+
+static int s_search(bole_index_t *ix, const float *query, size_t k, int nprobe,
+                    const ix_filter *filter, int64_t *ids, float *scores, size_t *n_out,
+                    int *exact_out)
 {
     if (n_out != NULL)
         *n_out = 0;
@@ -888,6 +925,9 @@ int bole_index_search_probe(bole_index_t *ix, const float *query, size_t k, int 
     ix_topk dt = { .k = k, .n = 0, .s = NULL, .id = NULL };
     float *dist = NULL;
     idx_t *lab = NULL;
+    uint32_t *hit_slot = NULL;  /* This attempt's live ANN hits ... */
+    int64_t *hit_id = NULL;
+    uint8_t *hit_keep = NULL;   /* ... and the filter's verdicts. */
     size_t labcap = 0;
     int rc = 0, exact = 0;
     t.s = malloc(k * sizeof *t.s);
@@ -904,12 +944,12 @@ restart:
     t.n = 0;
     dt.n = 0;
     if (!s_use_ann(ix)) {
-        s_scan_all(ix, query, &t, filter, filter_ctx);
+        s_scan_all(ix, query, &t, filter);
         exact = 1;
         goto unlock;
     }
     /* Exact over the delta tier once; the ANN tier adds to a copy of it. */
-    s_scan_delta(ix, query, &dt, filter, filter_ctx);
+    s_scan_delta(ix, query, &dt, filter);
     size_t ann_live = ix->ann_n - ix->tombs; /* tombstones are all in ann */
     double alive = ann_live > 0 ? (double)ann_live / (double)ix->ann_n : 1.0;
     if (alive < 0.05)
@@ -927,7 +967,7 @@ restart:
         if (attempt >= IX_MAX_ATTEMPTS || kk == 0 || np > np_max
             || (ix->ann_kind == ANN_HNSW && kk > IX_HNSW_MAX_FETCH)) {
             t.n = 0;
-            s_scan_all(ix, query, &t, filter, filter_ctx);
+            s_scan_all(ix, query, &t, filter);
             exact = 1;
             break;
         }
@@ -942,9 +982,16 @@ restart:
         if (kk > labcap) {
             free(dist);
             free(lab);
+            free(hit_slot);
+            free(hit_id);
+            free(hit_keep);
             dist = malloc(kk * sizeof *dist);
             lab = malloc(kk * sizeof *lab);
-            if (dist == NULL || lab == NULL) {
+            hit_slot = malloc(kk * sizeof *hit_slot);
+            hit_id = malloc(kk * sizeof *hit_id);
+            hit_keep = malloc(kk * sizeof *hit_keep);
+            if (dist == NULL || lab == NULL || hit_slot == NULL || hit_id == NULL
+                || hit_keep == NULL) {
                 labcap = 0;
                 rc = -1;
                 goto unlock;
@@ -957,7 +1004,9 @@ restart:
         }
         /* Start from the delta hits, add live ANN hits (exact rescoring).
          * The filter is asked about every live candidate so that its pass
-         * rate can steer the next attempt. */
+         * rate can steer the next attempt, all of them in one batch: its
+         * record look-ups are cache misses that overlap when issued
+         * together (docs/BENCHMARKS.md, 29 Nov). */
         t.n = dt.n;
         memcpy(t.s, dt.s, dt.n * sizeof *t.s);
         memcpy(t.id, dt.id, dt.n * sizeof *t.id);
@@ -969,14 +1018,24 @@ restart:
             uint32_t slot = ix->ann_kind == ANN_HNSW ? ix->hnsw_slot[lab[i]] : (uint32_t)lab[i];
             if (*s_state(ix, slot) != S_ANN)
                 continue;
-            seen++;
-            int64_t id = *s_id(ix, slot);
-            if (filter != NULL && !filter(filter_ctx, id))
+            hit_slot[seen] = slot;
+            hit_id[seen++] = *s_id(ix, slot);
+        }
+        if (filter->batch != NULL) {
+            filter->batch(filter->ctx, hit_id, seen, hit_keep);
+        } else {
+            for (size_t j = 0; j < seen; j++)
+                hit_keep[j] = filter->one == NULL || filter->one(filter->ctx, hit_id[j]);
+        }
+        for (size_t j = 0; j < seen; j++) {
+            if (j + IX_PREFETCH_AHEAD < seen)
+                __builtin_prefetch(s_vec(ix, hit_slot[j + IX_PREFETCH_AHEAD]));
+            if (!hit_keep[j])
                 continue;
             pass++;
-            float s = s_dot(query, s_vec(ix, slot), ix->d);
+            float s = s_dot(query, s_vec(ix, hit_slot[j]), ix->d);
             if (s_topk_wants(&t, s))
-                s_topk_push(&t, s, id);
+                s_topk_push(&t, s, hit_id[j]);
         }
         /* With a filter passing a fraction p, probe 1/p more lists so the
          * passing vectors examined match the unfiltered case (recall);
@@ -1016,6 +1075,9 @@ out:
     free(dt.id);
     free(dist);
     free(lab);
+    free(hit_slot);
+    free(hit_id);
+    free(hit_keep);
     return rc;
 }
 

@@ -97,6 +97,13 @@ int bole_index_get(const bole_index_t *ix, int64_t id, float *out);
  * the index's mutators. */
 typedef int (*bole_index_filter_fn)(void *ctx, int64_t id);
 
+/* The same filter for a batch of ids: keep[i] = nonzero to keep ids[i],
+ * for i < n. Lets a filter that reads scattered records look them all up
+ * before it reads any, so the cache misses overlap (matching.c). The same
+ * thread-safety rules apply. */
+typedef void (*bole_index_filter_batch_fn)(void *ctx, const int64_t *ids, size_t n,
+                                           uint8_t *keep);
+
 /* Top-k by inner product among live vectors passing filter (NULL = all).
  * Writes up to k hits best first into ids/scores (room for k each); *n_out =
  * how many. Scores are exact inner products with the stored vectors. Never
@@ -117,6 +124,12 @@ int bole_index_search(bole_index_t *ix, const float *query, size_t k,
  * above holds unchanged. */
 int bole_index_search_probe(bole_index_t *ix, const float *query, size_t k, int nprobe,
                             bole_index_filter_fn filter, void *filter_ctx,
+                            int64_t *ids, float *scores, size_t *n_out, int *exact_out);
+
+/* bole_index_search_probe with the filter in its batch form: the ANN
+ * tier's hits of each attempt go to the filter in one call. */
+int bole_index_search_batch(bole_index_t *ix, const float *query, size_t k, int nprobe,
+                            bole_index_filter_batch_fn filter, void *filter_ctx,
                             int64_t *ids, float *scores, size_t *n_out, int *exact_out);
 
 /* Exact scores for a caller-chosen candidate list: scores[i] =

@@ -936,6 +936,7 @@ static void s_pause(bole_live_t *l, int ms)
 static void *s_main(void *arg)
 {
     bole_live_t *l = arg;
+    bole_thread_name("bole-live");
     /* Matching is background work: request handling comes first. */
     if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), NICE) != 0)
         log_debug("live matcher: cannot lower its priority");

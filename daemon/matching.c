@@ -75,36 +75,31 @@ static int s_excluded(const filter_t *f, int64_t id)
     return f->n_exclude && bsearch(&id, f->exclude, f->n_exclude, sizeof id, s_cmp_id) != NULL;
 }
 
-/* The exact hard filter. Called by the index from reader threads while the
- * match holds the catalog's read lock. */
-static int s_pass(void *ctx, int64_t id)
+static int s_pass_talent(const filter_t *f, const bole_talent_rec_t *t)
 {
-    const filter_t *f = ctx;
-    if (s_excluded(f, id))
+    if (!t)
         return 0;
-    if (f->talents) {
-        const bole_talent_rec_t *t = bole_catalog_talent(f->catalog, id);
-        if (!t)
+    if (!f->include_unavailable &&
+        t->availability == BOLE__AVAILABILITY__AVAILABILITY_UNAVAILABLE)
+        return 0;
+    if (f->zones_given && !s_in(f->zones, f->n_zones, t->zone))
+        return 0;
+    if (f->industries_given) {
+        int hit = 0;
+        for (size_t i = 0; i < t->n_industries && !hit; i++)
+            hit = s_in(f->industries, f->n_industries, t->industries[i]);
+        if (!hit)
             return 0;
-        if (!f->include_unavailable &&
-            t->availability == BOLE__AVAILABILITY__AVAILABILITY_UNAVAILABLE)
-            return 0;
-        if (f->zones_given && !s_in(f->zones, f->n_zones, t->zone))
-            return 0;
-        if (f->industries_given) {
-            int hit = 0;
-            for (size_t i = 0; i < t->n_industries && !hit; i++)
-                hit = s_in(f->industries, f->n_industries, t->industries[i]);
-            if (!hit)
-                return 0;
-        }
-        if (f->categories && !(t->categories & f->categories))
-            return 0;
-        if (t->experience_years < f->min_experience)
-            return 0;
-        return 1;
     }
-    const bole_need_rec_t *n = bole_catalog_need(f->catalog, id);
+    if (f->categories && !(t->categories & f->categories))
+        return 0;
+    if (t->experience_years < f->min_experience)
+        return 0;
+    return 1;
+}
+
+static int s_pass_need(const filter_t *f, const bole_need_rec_t *n)
+{
     if (!n)
         return 0;
     if (!f->include_closed && !bole_need_is_open(n, f->now))
@@ -118,6 +113,44 @@ static int s_pass(void *ctx, int64_t id)
     if (f->need_kind && n->kind != f->need_kind)
         return 0;
     return 1;
+}
+
+/* The exact hard filter. Called by the index from reader threads while the
+ * match holds the catalog's read lock. */
+static int s_pass(void *ctx, int64_t id)
+{
+    const filter_t *f = ctx;
+    if (s_excluded(f, id))
+        return 0;
+    return f->talents ? s_pass_talent(f, bole_catalog_talent(f->catalog, id))
+                      : s_pass_need(f, bole_catalog_need(f->catalog, id));
+}
+
+/* s_pass over a batch of ANN hits. At 1 M talents nearly all of the
+ * filter's time was one load, the record's first field it reads (perf
+ * annotate, docs/BENCHMARKS.md): look up and prefetch a block of records
+ * first, so those misses overlap, then test them. */
+#define PASS_BLOCK 64
+
+static void s_pass_batch(void *ctx, const int64_t *ids, size_t n, uint8_t *keep)
+{
+    const filter_t *f = ctx;
+    const void *recs[PASS_BLOCK];
+    for (size_t base = 0; base < n; base += PASS_BLOCK) {
+        size_t m = n - base < PASS_BLOCK ? n - base : PASS_BLOCK;
+        for (size_t i = 0; i < m; i++) {
+            recs[i] = f->talents ? (const void *)bole_catalog_talent(f->catalog, ids[base + i])
+                                 : (const void *)bole_catalog_need(f->catalog, ids[base + i]);
+            if (recs[i] != NULL)
+                __builtin_prefetch(f->talents ? (const void *)&((const bole_talent_rec_t *)
+                                                                    recs[i])->availability
+                                              : (const void *)&((const bole_need_rec_t *)
+                                                                    recs[i])->closed);
+        }
+        for (size_t i = 0; i < m; i++)
+            keep[base + i] = !s_excluded(f, ids[base + i]) &&
+                             (f->talents ? s_pass_talent(f, recs[i]) : s_pass_need(f, recs[i]));
+    }
 }
 
 static void s_names(bole_intern_t *names, char **items, size_t n, uint32_t *out, size_t *n_out)
@@ -444,8 +477,8 @@ static bole_status_t s_match(bole_call_t *call, int want_talents, const float *q
             cands[n++] = pool[i];
         exact = 1;
     } else {
-        if (bole_index_search(index, query, want, s_pass, (void *)filter, ids, sims, &n,
-                              &exact) != 0) {
+        if (bole_index_search_batch(index, query, want, 0, s_pass_batch, (void *)filter, ids,
+                                    sims, &n, &exact) != 0) {
             snprintf(call->err, call->errlen, "vector search failed");
             return BOLE_INTERNAL;
         }

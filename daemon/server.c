@@ -129,6 +129,7 @@ struct bole_server {
 static void *s_zap_main(void *arg)
 {
     bole_server_t *server = arg;
+    bole_thread_name("bole-zap");
     void *sock = zmq_socket(server->zmq, ZMQ_REP);
     if (!sock || zmq_bind(sock, "inproc://zeromq.zap.01") != 0) {
         log_error("cannot start the ZAP handler: %s", zmq_strerror(zmq_errno()));
@@ -332,6 +333,7 @@ static void *s_reader_main(void *arg)
     worker_t *w = arg;
     bole_server_t *server = w->server;
     bole_queue_item_t *item;
+    bole_thread_name("bole-reader");
     while ((item = bole_queue_pop(&server->reads)) != NULL) {
         job_t *job = (job_t *)item;
         char err[1024] = "";
@@ -403,6 +405,7 @@ static bole_status_t s_decode_payload(job_t *job)
 static void *s_prep_main(void *arg)
 {
     bole_server_t *server = arg;
+    bole_thread_name("bole-prep");
     /* Background work for the request path: an import must not delay
      * Match (docs/LIVE.md). Nothing here holds a lock readers take. */
     if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), PREP_NICE) != 0)
@@ -546,6 +549,7 @@ static void *s_writer_main(void *arg)
     worker_t *w = arg;
     bole_server_t *server = w->server;
     job_t *jobs[WRITE_BATCH];
+    bole_thread_name("bole-writer");
     held_t held = {NULL, NULL, 1};
     for (;;) {
         /* Wait only when no write is ready; either way take everything

@@ -198,6 +198,7 @@ static int s_half_record(void *ctx, const bole_store_record_t *r)
 static void *s_half_main(void *arg)
 {
     half_t *h = arg;
+    bole_thread_name("bole-loadhalf");
     char why[512] = "";
     uint64_t t0 = bole_monotonic_us();
     h->status = bole_store_scan_profiles_range(h->store, h->entity, h->after, h->until,
@@ -506,6 +507,7 @@ static void s_log_calibration(const char *side, bole_index_t *index, unsigned *g
 static void *s_maintain_main(void *arg)
 {
     bole_daemon_t *d = arg;
+    bole_thread_name("bole-maintain");
     char err[512];
     unsigned talent_gen = 0, need_gen = 0;
     while (!d->stopping) {

@@ -1224,6 +1224,7 @@ static bole_status_t s_save(bole_trend_t *t, bole_store_t *store, int64_t *saved
 static void *s_thread(void *arg)
 {
     bole_daemon_t *d = arg;
+    bole_thread_name("bole-trend");
     bole_trend_t *t = d->trend;
     bole_store_t *store = NULL;
     int64_t saved = -1;
@@ -1438,6 +1439,7 @@ struct bole_trend_loading {
 static void *s_load_main(void *arg)
 {
     struct bole_trend_loading *l = arg;
+    bole_thread_name("bole-trendload");
     uint64_t t0 = bole_monotonic_us();
     l->status = s_load_store(l->store, l->table, l->how, sizeof l->how, l->err, sizeof l->err);
     bole_store_close(&l->store);

@@ -1,6 +1,8 @@
 /* test_health_stats.c — Health answers with every field set; Stats counts
  * requests and errors per method exactly. */
+#include <dirent.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
@@ -129,6 +131,46 @@ static void test_stats_counts(bole_client_t *c)
     bole_response_free(after);
 }
 
+/* How many of the daemon's threads carry name (/proc/PID/task/N/comm). */
+static int s_threads_named(pid_t pid, const char *name)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *dir = opendir(path);
+    if (!dir)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char comm_path[384], comm[32] = "";
+        snprintf(comm_path, sizeof comm_path, "%s/%s/comm", path, e->d_name);
+        FILE *f = fopen(comm_path, "r");
+        if (!f)
+            continue; /* The thread has just exited. */
+        if (fgets(comm, sizeof comm, f))
+            comm[strcspn(comm, "\n")] = '\0';
+        fclose(f);
+        n += strcmp(comm, name) == 0;
+    }
+    closedir(dir);
+    return n;
+}
+
+/* Each long-lived thread is named for top -H and perf (docs/OPERATIONS.md). */
+static void test_thread_names(harness_t *h)
+{
+    pid_t pid = harness_pid(h);
+    REQUIRE(pid > 0);
+    CHECK_EQ_INT(s_threads_named(pid, "bole-reader"), 2);
+    CHECK_EQ_INT(s_threads_named(pid, "bole-writer"), 1);
+    CHECK_EQ_INT(s_threads_named(pid, "bole-prep"), 1);
+    CHECK_EQ_INT(s_threads_named(pid, "bole-live"), 1);
+    CHECK_EQ_INT(s_threads_named(pid, "bole-maintain"), 1);
+    CHECK_EQ_INT(s_threads_named(pid, "bole-featlog"), 1);
+}
+
 int main(void)
 {
     harness_t *h = harness_start(NULL);
@@ -139,6 +181,7 @@ int main(void)
     REQUIRE(c != NULL);
     test_health(c);
     test_stats_counts(c);
+    test_thread_names(h);
     CHECK_EQ_UINT(bole_client_stale_replies(c), 0);
     bole_client_destroy(&c);
     CHECK_EQ_INT(harness_stop(h, 10000), 0);
