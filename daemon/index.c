@@ -926,6 +926,7 @@ static int s_search(bole_index_t *ix, const float *query, size_t k, int nprobe,
     float *dist = NULL;
     idx_t *lab = NULL;
     uint32_t *hit_slot = NULL;  /* This attempt's live ANN hits ... */
+    float *hit_dist = NULL;
     int64_t *hit_id = NULL;
     uint8_t *hit_keep = NULL;   /* ... and the filter's verdicts. */
     size_t labcap = 0;
@@ -983,15 +984,17 @@ restart:
             free(dist);
             free(lab);
             free(hit_slot);
+            free(hit_dist);
             free(hit_id);
             free(hit_keep);
             dist = malloc(kk * sizeof *dist);
             lab = malloc(kk * sizeof *lab);
             hit_slot = malloc(kk * sizeof *hit_slot);
+            hit_dist = malloc(kk * sizeof *hit_dist);
             hit_id = malloc(kk * sizeof *hit_id);
             hit_keep = malloc(kk * sizeof *hit_keep);
-            if (dist == NULL || lab == NULL || hit_slot == NULL || hit_id == NULL
-                || hit_keep == NULL) {
+            if (dist == NULL || lab == NULL || hit_slot == NULL || hit_dist == NULL
+                || hit_id == NULL || hit_keep == NULL) {
                 labcap = 0;
                 rc = -1;
                 goto unlock;
@@ -1019,6 +1022,7 @@ restart:
             if (*s_state(ix, slot) != S_ANN)
                 continue;
             hit_slot[seen] = slot;
+            hit_dist[seen] = dist[i];
             hit_id[seen++] = *s_id(ix, slot);
         }
         if (filter->batch != NULL) {
@@ -1027,13 +1031,17 @@ restart:
             for (size_t j = 0; j < seen; j++)
                 hit_keep[j] = filter->one == NULL || filter->one(filter->ctx, hit_id[j]);
         }
+        /* IVF-Flat holds a verbatim copy of each S_ANN slot's vector and
+         * scores it with the same FAISS kernel as s_dot, so its distance is
+         * the exact score; HNSW's are rescored. */
+        int rescore = ix->ann_kind != ANN_IVF;
         for (size_t j = 0; j < seen; j++) {
-            if (j + IX_PREFETCH_AHEAD < seen)
+            if (rescore && j + IX_PREFETCH_AHEAD < seen)
                 __builtin_prefetch(s_vec(ix, hit_slot[j + IX_PREFETCH_AHEAD]));
             if (!hit_keep[j])
                 continue;
             pass++;
-            float s = s_dot(query, s_vec(ix, hit_slot[j]), ix->d);
+            float s = rescore ? s_dot(query, s_vec(ix, hit_slot[j]), ix->d) : hit_dist[j];
             if (s_topk_wants(&t, s))
                 s_topk_push(&t, s, hit_id[j]);
         }
@@ -1076,6 +1084,7 @@ out:
     free(dist);
     free(lab);
     free(hit_slot);
+    free(hit_dist);
     free(hit_id);
     free(hit_keep);
     return rc;

@@ -46,8 +46,8 @@ def samples(path):
             if cur is not None:
                 yield cur
             cur = None
-        elif not line[0].isspace():
-            cur = []
+        elif line.strip().isdigit():
+            cur = []  # a sample's header: its tid (right-aligned, may start with spaces)
         elif cur is not None:
             parts = line.split(None, 1)
             if len(parts) == 2:
