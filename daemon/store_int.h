@@ -29,7 +29,15 @@ typedef enum {
     BOLE_STMT_DELETE = BOLE_STMT_UPDATE + 2,
     BOLE_STMT_CHANGE_LOG = BOLE_STMT_DELETE + 2,
     BOLE_STMT_TREND_INSERT,   /* + rows - 1: an INSERT of 1 .. BOLE_TREND_INSERT_ROWS rows */
-    BOLE_STMT_COUNT = BOLE_STMT_TREND_INSERT + BOLE_TREND_INSERT_ROWS
+    /* The live matcher's per-pair statements (store_live.c): preparing
+     * them anew was a third of its CPU (perf, docs/LIVE.md). */
+    BOLE_STMT_LIVE_APPEND = BOLE_STMT_TREND_INSERT + BOLE_TREND_INSERT_ROWS,
+    BOLE_STMT_LIVE_GET_PAIR,
+    BOLE_STMT_LIVE_PUT_PAIR,
+    BOLE_STMT_LIVE_OPEN_PAIRS,                   /* + 0 by talent, + 1 by need */
+    BOLE_STMT_LIVE_EXPOSURE = BOLE_STMT_LIVE_OPEN_PAIRS + 2,
+    BOLE_STMT_LIVE_ADD_EXPOSURE,
+    BOLE_STMT_COUNT
 } bole_stmt_t;
 
 struct bole_store {

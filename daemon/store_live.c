@@ -4,8 +4,9 @@
  * counts and the matcher's saved queue. Tables: migration "live.c" in
  * store_schema.c.
  *
- * Statements are prepared per call: the matcher's cost is dominated by
- * matching, not by preparing a handful of short statements.
+ * The statements the matcher runs per pair are kept prepared (store_int.h):
+ * parsing them anew on every call was a third of the matcher's CPU during
+ * a backlog (perf, docs/LIVE.md). The rarer ones are prepared per call.
  */
 #include "store.h"
 
@@ -43,17 +44,18 @@ bole_status_t bole_store_live_append(bole_store_t *store, int64_t at, const char
                                      size_t errlen)
 {
     sqlite3 *db = store->db;
-    sqlite3_stmt *stmt = NULL;
+    int rc;
     *seq = 0;
-    int rc = sqlite3_prepare_v2(db, "INSERT INTO live_events(at, topics, event) VALUES (?,?,?)",
-                                -1, &stmt, NULL);
-    if (rc != SQLITE_OK)
+    sqlite3_stmt *stmt = bole_store_stmt(
+        store, BOLE_STMT_LIVE_APPEND, "INSERT INTO live_events(at, topics, event) VALUES (?,?,?)",
+        &rc);
+    if (!stmt)
         return bole_store_fail(db, rc, "prepare live event", err, errlen);
     sqlite3_bind_int64(stmt, 1, at);
     sqlite3_bind_text(stmt, 2, topics, -1, SQLITE_STATIC);
     sqlite3_bind_blob(stmt, 3, len ? event : "", (int)len, SQLITE_STATIC);
     rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
+    bole_store_stmt_done(stmt);
     if (rc != SQLITE_DONE)
         return bole_store_fail(db, rc, "store live event", err, errlen);
     *seq = (uint64_t)sqlite3_last_insert_rowid(db);
@@ -149,13 +151,13 @@ bole_status_t bole_store_live_get_pair(bole_store_t *store, int64_t talent, int6
                                        size_t errlen)
 {
     sqlite3 *db = store->db;
-    sqlite3_stmt *stmt = NULL;
+    int rc;
     *found = 0;
-    int rc = sqlite3_prepare_v2(db,
-                                "SELECT " PAIR_COLUMNS " FROM live_pairs "
-                                "WHERE talent = ? AND need = ?",
-                                -1, &stmt, NULL);
-    if (rc != SQLITE_OK)
+    sqlite3_stmt *stmt = bole_store_stmt(store, BOLE_STMT_LIVE_GET_PAIR,
+                                         "SELECT " PAIR_COLUMNS " FROM live_pairs "
+                                         "WHERE talent = ? AND need = ?",
+                                         &rc);
+    if (!stmt)
         return bole_store_fail(db, rc, "prepare live pair", err, errlen);
     sqlite3_bind_int64(stmt, 1, talent);
     sqlite3_bind_int64(stmt, 2, need);
@@ -166,7 +168,7 @@ bole_status_t bole_store_live_get_pair(bole_store_t *store, int64_t talent, int6
         *found = 1;
         rc = SQLITE_DONE;
     }
-    sqlite3_finalize(stmt);
+    bole_store_stmt_done(stmt);
     if (rc != SQLITE_DONE)
         return bole_store_fail(db, rc, "live pair", err, errlen);
     return BOLE_OK;
@@ -176,12 +178,12 @@ bole_status_t bole_store_live_put_pair(bole_store_t *store, const bole_store_liv
                                        char *err, size_t errlen)
 {
     sqlite3 *db = store->db;
-    sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(db,
-                                "INSERT OR REPLACE INTO live_pairs(" PAIR_COLUMNS ") "
-                                "VALUES (?,?,?,?,?,?,?,?,?)",
-                                -1, &stmt, NULL);
-    if (rc != SQLITE_OK)
+    int rc;
+    sqlite3_stmt *stmt = bole_store_stmt(store, BOLE_STMT_LIVE_PUT_PAIR,
+                                         "INSERT OR REPLACE INTO live_pairs(" PAIR_COLUMNS ") "
+                                         "VALUES (?,?,?,?,?,?,?,?,?)",
+                                         &rc);
+    if (!stmt)
         return bole_store_fail(db, rc, "prepare live pair update", err, errlen);
     sqlite3_bind_int64(stmt, 1, p->talent);
     sqlite3_bind_int64(stmt, 2, p->need);
@@ -193,7 +195,7 @@ bole_status_t bole_store_live_put_pair(bole_store_t *store, const bole_store_liv
     sqlite3_bind_int64(stmt, 8, (sqlite3_int64)p->seq);
     sqlite3_bind_int(stmt, 9, p->open);
     rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
+    bole_store_stmt_done(stmt);
     if (rc != SQLITE_DONE)
         return bole_store_fail(db, rc, "live pair update", err, errlen);
     return BOLE_OK;
@@ -204,15 +206,16 @@ bole_status_t bole_store_live_open_pairs(bole_store_t *store, bole_entity_t side
                                          size_t errlen)
 {
     sqlite3 *db = store->db;
-    sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(db,
-                                side == BOLE_ENTITY_TALENT
-                                    ? "SELECT " PAIR_COLUMNS " FROM live_pairs "
-                                      "WHERE talent = ? AND open = 1 ORDER BY need"
-                                    : "SELECT " PAIR_COLUMNS " FROM live_pairs "
-                                      "WHERE need = ? AND open = 1 ORDER BY talent",
-                                -1, &stmt, NULL);
-    if (rc != SQLITE_OK)
+    int rc;
+    /* fn must not call this again (the kept statement is mid-scan). */
+    sqlite3_stmt *stmt = bole_store_stmt(store, BOLE_STMT_LIVE_OPEN_PAIRS + s_side(side),
+                                         side == BOLE_ENTITY_TALENT
+                                             ? "SELECT " PAIR_COLUMNS " FROM live_pairs "
+                                               "WHERE talent = ? AND open = 1 ORDER BY need"
+                                             : "SELECT " PAIR_COLUMNS " FROM live_pairs "
+                                               "WHERE need = ? AND open = 1 ORDER BY talent",
+                                         &rc);
+    if (!stmt)
         return bole_store_fail(db, rc, "prepare open pairs", err, errlen);
     sqlite3_bind_int64(stmt, 1, id);
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -223,7 +226,7 @@ bole_status_t bole_store_live_open_pairs(bole_store_t *store, bole_entity_t side
             break;
         }
     }
-    sqlite3_finalize(stmt);
+    bole_store_stmt_done(stmt);
     if (rc != SQLITE_DONE)
         return bole_store_fail(db, rc, "open pairs", err, errlen);
     return BOLE_OK;
@@ -233,13 +236,13 @@ bole_status_t bole_store_live_exposure(bole_store_t *store, bole_entity_t side, 
                                        int64_t day, uint32_t *count, char *err, size_t errlen)
 {
     sqlite3 *db = store->db;
-    sqlite3_stmt *stmt = NULL;
+    int rc;
     *count = 0;
-    int rc = sqlite3_prepare_v2(db,
-                                "SELECT count FROM live_exposure "
-                                "WHERE side = ? AND id = ? AND day = ?",
-                                -1, &stmt, NULL);
-    if (rc != SQLITE_OK)
+    sqlite3_stmt *stmt = bole_store_stmt(store, BOLE_STMT_LIVE_EXPOSURE,
+                                         "SELECT count FROM live_exposure "
+                                         "WHERE side = ? AND id = ? AND day = ?",
+                                         &rc);
+    if (!stmt)
         return bole_store_fail(db, rc, "prepare exposure", err, errlen);
     sqlite3_bind_int(stmt, 1, s_side(side));
     sqlite3_bind_int64(stmt, 2, id);
@@ -249,7 +252,7 @@ bole_status_t bole_store_live_exposure(bole_store_t *store, bole_entity_t side, 
         *count = (uint32_t)sqlite3_column_int64(stmt, 0);
         rc = SQLITE_DONE;
     }
-    sqlite3_finalize(stmt);
+    bole_store_stmt_done(stmt);
     if (rc != SQLITE_DONE)
         return bole_store_fail(db, rc, "exposure", err, errlen);
     return BOLE_OK;
@@ -259,19 +262,20 @@ bole_status_t bole_store_live_add_exposure(bole_store_t *store, bole_entity_t si
                                            int64_t day, char *err, size_t errlen)
 {
     sqlite3 *db = store->db;
-    sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(db,
-                                "INSERT INTO live_exposure(side, id, day, count) "
-                                "VALUES (?, ?, ?, 1) "
-                                "ON CONFLICT(side, id, day) DO UPDATE SET count = count + 1",
-                                -1, &stmt, NULL);
-    if (rc != SQLITE_OK)
+    int rc;
+    sqlite3_stmt *stmt = bole_store_stmt(
+        store, BOLE_STMT_LIVE_ADD_EXPOSURE,
+        "INSERT INTO live_exposure(side, id, day, count) "
+        "VALUES (?, ?, ?, 1) "
+        "ON CONFLICT(side, id, day) DO UPDATE SET count = count + 1",
+        &rc);
+    if (!stmt)
         return bole_store_fail(db, rc, "prepare exposure update", err, errlen);
     sqlite3_bind_int(stmt, 1, s_side(side));
     sqlite3_bind_int64(stmt, 2, id);
     sqlite3_bind_int64(stmt, 3, day);
     rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
+    bole_store_stmt_done(stmt);
     if (rc != SQLITE_DONE)
         return bole_store_fail(db, rc, "exposure update", err, errlen);
     return BOLE_OK;
