@@ -93,6 +93,8 @@ static bole_status_t s_migrate(bole_store_t *store, int target, char *err, size_
     /* Data conversions that SQL alone cannot do, called by their migration. */
     sqlite3_create_function(store->db, "bole_feature_log_pack_v1", 0, SQLITE_UTF8, NULL,
                             bole_store_feature_log_upgrade_v1, NULL, NULL);
+    sqlite3_create_function(store->db, "bole_trend_pack_v1", 7, SQLITE_UTF8, NULL,
+                            bole_store_trend_pack_v1, NULL, NULL);
     bole_status_t st = BOLE_OK;
     for (int v = (int)version; v < target && st == BOLE_OK; v++) {
         char sql[128];
@@ -114,6 +116,8 @@ static bole_status_t s_migrate(bole_store_t *store, int target, char *err, size_
     }
     sqlite3_create_function(store->db, "bole_feature_log_pack_v1", 0, SQLITE_UTF8, NULL, NULL,
                             NULL, NULL);
+    sqlite3_create_function(store->db, "bole_trend_pack_v1", 7, SQLITE_UTF8, NULL, NULL, NULL,
+                            NULL);
     if (st != BOLE_OK)
         return st;
     store->version = (int)(version > target ? version : target);

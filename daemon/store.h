@@ -267,20 +267,21 @@ typedef struct {
 typedef int (*bole_store_trend_fn)(void *ctx, const bole_store_trend_delta_t *delta);
 
 /* Inserts deltas in the caller's transaction (the writer's: they commit or
- * roll back with the profile write they belong to). *last_n is the row
- * number (trend_delta.n) of the last row inserted; the rows of one call
- * are numbered consecutively, after every row stored before. */
+ * roll back with the profile write they belong to), packed into one row
+ * of trend_rows. *last_n is that row's number (trend_rows.n), after every
+ * row stored before. */
 bole_status_t bole_store_trend_insert(bole_store_t *store, size_t n,
                                       const bole_store_trend_delta_t *deltas,
                                       int64_t *last_n /* OUT */, char *err, size_t errlen);
-/* Calls fn for every stored delta of dimension, in time order; dimension 0:
- * every delta in storage order (not sorted: a sort of every row costs
- * minutes at a million profiles; callers summing deltas need no order). fn
- * returns nonzero to stop (an error). */
+/* Calls fn for every stored delta of dimension (0: of every dimension), in
+ * storage order (not sorted: callers summing deltas need no order; every
+ * row is read and unpacked, there is no per-dimension index). fn returns
+ * nonzero to stop (an error). */
 bole_status_t bole_store_trend_scan(bole_store_t *store, int dimension, bole_store_trend_fn fn,
                                     void *ctx, char *err, size_t errlen);
 /* Calls fn(ctx, n, delta) for every stored delta with after < n <= until
- * (trend_delta.n, the row number), in row order; *last_n is the largest n
+ * (trend_rows.n, the row number; a row's deltas share it), in row order and
+ * in their order within a row; *last_n is the largest n
  * seen (after if none). fn returns nonzero to stop (an error). */
 typedef int (*bole_store_trend_row_fn)(void *ctx, int64_t n, const bole_store_trend_delta_t *delta);
 bole_status_t bole_store_trend_scan_rows(bole_store_t *store, int64_t after, int64_t until,
@@ -289,7 +290,7 @@ bole_status_t bole_store_trend_scan_rows(bole_store_t *store, int64_t after, int
 /* The derived snapshot of the in-memory trend arrays (table trend_snapshot,
  * one row; format in trend.c and docs/TRENDS.md). get: *data (malloc'd,
  * the caller frees) and *len, or *data = NULL when there is none. put:
- * replaces it (upto, the last trend_delta.n it reflects, is also kept in
+ * replaces it (upto, the last trend_rows.n it reflects, is also kept in
  * a column for inspection; the blob's own copy is the one trusted). */
 bole_status_t bole_store_trend_snapshot_get(bole_store_t *store, void **data /* OUT */,
                                             size_t *len /* OUT */, char *err, size_t errlen);

@@ -18,8 +18,6 @@
 /* Statements of the writer's per-put path, prepared once per connection
  * (parsing them anew cost about a sixth of the writer's time; see
  * docs/TRENDS.md). Talent and need variants are adjacent: + entity. */
-/* Most trend_delta rows one kept INSERT writes (a put makes about 8-25). */
-#define BOLE_TREND_INSERT_ROWS 32
 
 typedef enum {
     BOLE_STMT_FIND,                         /* id by external id */
@@ -28,10 +26,10 @@ typedef enum {
     BOLE_STMT_UPDATE = BOLE_STMT_INSERT + 2,
     BOLE_STMT_DELETE = BOLE_STMT_UPDATE + 2,
     BOLE_STMT_CHANGE_LOG = BOLE_STMT_DELETE + 2,
-    BOLE_STMT_TREND_INSERT,   /* + rows - 1: an INSERT of 1 .. BOLE_TREND_INSERT_ROWS rows */
+    BOLE_STMT_TREND_INSERT,   /* one packed trend_rows row per write (store_trend.c) */
     /* The live matcher's per-pair statements (store_live.c): preparing
      * them anew was a third of its CPU (perf, docs/LIVE.md). */
-    BOLE_STMT_LIVE_APPEND = BOLE_STMT_TREND_INSERT + BOLE_TREND_INSERT_ROWS,
+    BOLE_STMT_LIVE_APPEND,
     BOLE_STMT_LIVE_GET_PAIR,
     BOLE_STMT_LIVE_PUT_PAIR,
     BOLE_STMT_LIVE_OPEN_PAIRS,                   /* + 0 by talent, + 1 by need */
@@ -62,6 +60,10 @@ extern const int bole_store_n_migrations;
  * connection only while migrations run; the "feature log v2" migration
  * calls it. */
 void bole_store_feature_log_upgrade_v1(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+/* SQL function bole_trend_pack_v1(at, dim, key, zone, industries, supply,
+ * demand) (store_trend.c), registered while migrations run: the "trend
+ * rows" migration packs each old trend_delta row with it. */
+void bole_store_trend_pack_v1(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 /* Maps an SQLite result code to a status (full disk, read-only file and
  * I/O errors are UNAVAILABLE; the rest INTERNAL). */

@@ -294,6 +294,20 @@ const char *const bole_store_migrations[] = {
     "CREATE INDEX feature_answers_at ON feature_answers(at);"
     "SELECT bole_feature_log_pack_v1();"
     "DROP TABLE feature_log;",
+    /* trend rows (store_trend.c, docs/TRENDS.md): one row per write, its
+     * deltas packed in `deltas` (format v1 in store_trend.c) instead of one
+     * row per delta. Each old row becomes a one-delta row with the same n,
+     * so a trend snapshot's upto still names the same row. The (dim, at)
+     * index goes: filtered Trends scan every row and unpack it. */
+    "CREATE TABLE trend_rows ("
+    "  n       INTEGER PRIMARY KEY,"
+    "  at      INTEGER NOT NULL,"        /* Unix ms of the first delta. */
+    "  deltas  BLOB NOT NULL"
+    ");"
+    "INSERT INTO trend_rows(n, at, deltas) "
+    "  SELECT n, at, bole_trend_pack_v1(at, dim, key, zone, industries, supply, demand) "
+    "  FROM trend_delta ORDER BY n;"
+    "DROP TABLE trend_delta;",
 };
 const int bole_store_n_migrations =
     (int)(sizeof bole_store_migrations / sizeof bole_store_migrations[0]);

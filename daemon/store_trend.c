@@ -1,37 +1,205 @@
 /*
- * store_trend.c - the SQLite side of trends: the trend_delta table (insert
- * in the writer's transaction, scan in time order, and the one-time repair
+ * store_trend.c - the SQLite side of trends: the trend_rows table (insert
+ * in the writer's transaction, scan in row order, and the one-time repair
  * of a store written by the previous after-commit scheme). See
  * docs/TRENDS.md.
+ *
+ * One row per write: a put's 8-25 deltas are packed into one BLOB
+ * (format v1 below), so the writer does one B-tree insert per put instead
+ * of one per delta plus as many index entries. With a row per delta the
+ * trend rows were half of the writer's CPU during a bulk load and about
+ * 40 % of the load's time (docs/BENCHMARKS.md, 29 Nov).
+ *
+ * Format v1 of trend_rows.deltas: the byte 1, then per delta
+ *   u8 flags        bit 0: zone as the previous delta's; bit 1: industries too
+ *   u8 dimension    bole.TrendDimension
+ *   svarint supply, svarint demand, svarint at - the row's at
+ *   varint length + bytes: key; then zone, industries unless flagged
+ * (varint: 7 bits per byte, low first; svarint: zigzag, then varint).
  */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store_int.h"
 
-#define INSERT_SQL(table) \
-    "INSERT INTO " table "(at, dim, key, zone, industries, supply, demand) VALUES "
-#define INSERT_ROW_SQL "(?, ?, ?, ?, ?, ?, ?)"
-#define INSERT_ROW_PARAMS 7
+#define PACK_VERSION 1
+#define FLAG_SAME_ZONE 1
+#define FLAG_SAME_INDUSTRIES 2
 
-/* Binds n deltas to an INSERT of n rows and steps it once (then resets). */
-static int s_insert_rows(sqlite3_stmt *st, size_t n, const bole_store_trend_delta_t *d)
+typedef struct {
+    unsigned char *p;
+    size_t n, cap;
+    int failed;
+} pack_buf_t;
+
+static void s_put_bytes(pack_buf_t *b, const void *src, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        int p = (int)i * INSERT_ROW_PARAMS;
-        sqlite3_bind_int64(st, p + 1, d[i].at);
-        sqlite3_bind_int(st, p + 2, d[i].dimension);
-        sqlite3_bind_text(st, p + 3, d[i].key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, p + 4, d[i].zone ? d[i].zone : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, p + 5, d[i].industries ? d[i].industries : ",", -1,
-                          SQLITE_STATIC);
-        sqlite3_bind_int64(st, p + 6, d[i].supply);
-        sqlite3_bind_int64(st, p + 7, d[i].demand);
+    if (b->failed)
+        return;
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 512;
+        while (cap < b->n + n)
+            cap *= 2;
+        unsigned char *p = realloc(b->p, cap);
+        if (!p) {
+            b->failed = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
     }
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc;
+    memcpy(b->p + b->n, src, n);
+    b->n += n;
+}
+
+static void s_put_varint(pack_buf_t *b, uint64_t v)
+{
+    unsigned char tmp[10];
+    size_t n = 0;
+    do {
+        tmp[n] = (unsigned char)(v & 0x7f);
+        v >>= 7;
+        if (v)
+            tmp[n] |= 0x80;
+        n++;
+    } while (v);
+    s_put_bytes(b, tmp, n);
+}
+
+static void s_put_svarint(pack_buf_t *b, int64_t v)
+{
+    s_put_varint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+static void s_put_str(pack_buf_t *b, const char *str)
+{
+    size_t len = strlen(str);
+    s_put_varint(b, len);
+    s_put_bytes(b, str, len);
+}
+
+static const char *s_zone(const bole_store_trend_delta_t *d) { return d->zone ? d->zone : ""; }
+static const char *s_industries(const bole_store_trend_delta_t *d)
+{
+    return d->industries ? d->industries : ",";
+}
+
+/* Packs n >= 1 deltas (format v1) into b; the row's at is deltas[0].at. */
+static void s_pack(pack_buf_t *b, size_t n, const bole_store_trend_delta_t *d)
+{
+    unsigned char version = PACK_VERSION;
+    s_put_bytes(b, &version, 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char head[2] = {0, (unsigned char)d[i].dimension};
+        if (i > 0 && strcmp(s_zone(&d[i]), s_zone(&d[i - 1])) == 0)
+            head[0] |= FLAG_SAME_ZONE;
+        if (i > 0 && strcmp(s_industries(&d[i]), s_industries(&d[i - 1])) == 0)
+            head[0] |= FLAG_SAME_INDUSTRIES;
+        s_put_bytes(b, head, 2);
+        s_put_svarint(b, d[i].supply);
+        s_put_svarint(b, d[i].demand);
+        s_put_svarint(b, d[i].at - d[0].at);
+        s_put_str(b, d[i].key);
+        if (!(head[0] & FLAG_SAME_ZONE))
+            s_put_str(b, s_zone(&d[i]));
+        if (!(head[0] & FLAG_SAME_INDUSTRIES))
+            s_put_str(b, s_industries(&d[i]));
+    }
+}
+
+/* A packed row being read; its strings are copied, NUL-terminated, into
+ * text (which a row's strings always fit: see s_unpack). */
+typedef struct {
+    const unsigned char *p, *end;
+    char *text;
+    size_t text_used, text_cap;
+} unpack_t;
+
+static int s_get_varint(unpack_t *u, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (u->p >= u->end)
+            return -1;
+        unsigned char c = *u->p++;
+        *v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+static int s_get_svarint(unpack_t *u, int64_t *v)
+{
+    uint64_t z;
+    if (s_get_varint(u, &z) != 0)
+        return -1;
+    *v = (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
+    return 0;
+}
+
+static const char *s_get_str(unpack_t *u)
+{
+    uint64_t len;
+    if (s_get_varint(u, &len) != 0 || len > (uint64_t)(u->end - u->p) ||
+        u->text_used + len + 1 > u->text_cap)
+        return NULL;
+    char *s = u->text + u->text_used;
+    memcpy(s, u->p, (size_t)len);
+    s[len] = '\0';
+    if (memchr(s, '\0', (size_t)len))
+        return NULL;
+    u->p += len;
+    u->text_used += (size_t)len + 1;
+    return s;
+}
+
+/* Calls fn(ctx, n, delta) for each delta of a packed row, in order.
+ * Returns 0, -1 if the row is damaged, or 1 if fn stopped. */
+typedef int (*row_delta_fn)(void *ctx, int64_t n, const bole_store_trend_delta_t *d);
+
+static int s_unpack(const void *blob, size_t len, int64_t n, int64_t at, char **text,
+                    size_t *text_cap, row_delta_fn fn, void *ctx)
+{
+    const unsigned char *p = blob;
+    if (len < 1 || p[0] != PACK_VERSION)
+        return -1;
+    /* Each string's bytes are in the blob, plus one NUL each: at most
+     * three strings per delta, and a delta takes at least 7 bytes. */
+    if (*text_cap < 2 * len + 16) {
+        char *t = realloc(*text, 2 * len + 16);
+        if (!t)
+            return -1;
+        *text = t;
+        *text_cap = 2 * len + 16;
+    }
+    unpack_t u = {p + 1, p + len, *text, 0, *text_cap};
+    const char *zone = NULL, *industries = NULL;
+    while (u.p < u.end) {
+        if (u.end - u.p < 2)
+            return -1;
+        unsigned flags = u.p[0];
+        bole_store_trend_delta_t d = {.dimension = u.p[1]};
+        u.p += 2;
+        int64_t dt;
+        if (s_get_svarint(&u, &d.supply) != 0 || s_get_svarint(&u, &d.demand) != 0 ||
+            s_get_svarint(&u, &dt) != 0 || !(d.key = s_get_str(&u)))
+            return -1;
+        d.at = at + dt;
+        if (!(flags & FLAG_SAME_ZONE))
+            zone = s_get_str(&u);
+        if (!(flags & FLAG_SAME_INDUSTRIES))
+            industries = s_get_str(&u);
+        if (!zone || !industries)
+            return -1;
+        d.zone = zone;
+        d.industries = industries;
+        if (fn(ctx, n, &d) != 0)
+            return 1;
+    }
+    return 0;
 }
 
 bole_status_t bole_store_trend_insert(bole_store_t *store, size_t n,
@@ -39,73 +207,82 @@ bole_status_t bole_store_trend_insert(bole_store_t *store, size_t n,
                                       char *err, size_t errlen)
 {
     *last_n = 0;
-    /* This runs for every put, on the writer thread: one kept multi-row
-     * statement per row count, so a put usually costs one step (a step per
-     * row spent a fifth of the insert time in per-statement overhead). */
-    while (n > 0) {
-        size_t rows = n < BOLE_TREND_INSERT_ROWS ? n : BOLE_TREND_INSERT_ROWS;
-        bole_stmt_t which = (bole_stmt_t)(BOLE_STMT_TREND_INSERT + rows - 1);
-        char sql[sizeof INSERT_SQL("trend_delta") +
-                 BOLE_TREND_INSERT_ROWS * sizeof "," INSERT_ROW_SQL] = "";
-        if (!store->stmts[which]) {
-            size_t len = (size_t)snprintf(sql, sizeof sql, "%s", INSERT_SQL("trend_delta"));
-            for (size_t i = 0; i < rows; i++)
-                len += (size_t)snprintf(sql + len, sizeof sql - len, "%s%s", i ? "," : "",
-                                        INSERT_ROW_SQL);
-        }
-        int rc;
-        sqlite3_stmt *st = bole_store_stmt(store, which, sql, &rc);
-        if (!st)
-            return bole_store_fail(store->db, rc, "prepare trend insert", err, errlen);
-        rc = s_insert_rows(st, rows, deltas);
-        sqlite3_clear_bindings(st);
-        if (rc != SQLITE_DONE)
-            return bole_store_fail(store->db, rc, "trend insert", err, errlen);
-        /* n is INTEGER PRIMARY KEY (a rowid alias) and never given: each row
-         * gets max(n) + 1, so the rows of one call are consecutive. */
-        *last_n = (int64_t)sqlite3_last_insert_rowid(store->db);
-        deltas += rows;
-        n -= rows;
+    if (n == 0)
+        return BOLE_OK;
+    pack_buf_t b = {0};
+    s_pack(&b, n, deltas);
+    if (b.failed) {
+        free(b.p);
+        snprintf(err, errlen, "trend insert: out of memory");
+        return BOLE_INTERNAL;
     }
+    int rc;
+    sqlite3_stmt *st = bole_store_stmt(store, BOLE_STMT_TREND_INSERT,
+                                       "INSERT INTO trend_rows(at, deltas) VALUES (?, ?)", &rc);
+    if (!st) {
+        free(b.p);
+        return bole_store_fail(store->db, rc, "prepare trend insert", err, errlen);
+    }
+    sqlite3_bind_int64(st, 1, deltas[0].at);
+    sqlite3_bind_blob(st, 2, b.p, (int)b.n, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    bole_store_stmt_done(st);
+    free(b.p);
+    if (rc != SQLITE_DONE)
+        return bole_store_fail(store->db, rc, "trend insert", err, errlen);
+    /* n is INTEGER PRIMARY KEY (a rowid alias) and never given: each row
+     * gets max(n) + 1. */
+    *last_n = (int64_t)sqlite3_last_insert_rowid(store->db);
     return BOLE_OK;
+}
+
+/* Scans trend_rows rows after < n <= until in row order, unpacking each. */
+static bole_status_t s_scan(bole_store_t *store, int64_t after, int64_t until, row_delta_fn fn,
+                            void *ctx, int64_t *last_n, char *err, size_t errlen)
+{
+    if (last_n)
+        *last_n = after;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(store->db,
+                                "SELECT n, at, deltas FROM trend_rows "
+                                "WHERE n > ?1 AND n <= ?2 ORDER BY n",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return bole_store_fail(store->db, rc, "trend scan", err, errlen);
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int64(st, 2, until);
+    char *text = NULL;
+    size_t text_cap = 0;
+    bole_status_t status = BOLE_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t n = sqlite3_column_int64(st, 0);
+        const void *blob = sqlite3_column_blob(st, 2);
+        size_t len = (size_t)sqlite3_column_bytes(st, 2);
+        int got = s_unpack(blob, len, n, sqlite3_column_int64(st, 1), &text, &text_cap, fn, ctx);
+        if (got != 0) {
+            if (got < 0)
+                snprintf(err, errlen, "trend row %lld is damaged (or out of memory)",
+                         (long long)n);
+            else
+                snprintf(err, errlen, "trend scan stopped (out of memory)");
+            status = BOLE_INTERNAL;
+            break;
+        }
+        if (last_n)
+            *last_n = n;
+    }
+    sqlite3_finalize(st);
+    free(text);
+    if (status == BOLE_OK && rc != SQLITE_DONE)
+        return bole_store_fail(store->db, rc, "trend scan", err, errlen);
+    return status;
 }
 
 bole_status_t bole_store_trend_scan_rows(bole_store_t *store, int64_t after, int64_t until,
                                          bole_store_trend_row_fn fn, void *ctx,
                                          int64_t *last_n, char *err, size_t errlen)
 {
-    *last_n = after;
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(store->db,
-                                "SELECT n, at, dim, key, zone, industries, supply, demand "
-                                "FROM trend_delta WHERE n > ?1 AND n <= ?2 ORDER BY n",
-                                -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return bole_store_fail(store->db, rc, "trend scan", err, errlen);
-    sqlite3_bind_int64(st, 1, after);
-    sqlite3_bind_int64(st, 2, until);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t n = sqlite3_column_int64(st, 0);
-        bole_store_trend_delta_t d = {
-            .at = sqlite3_column_int64(st, 1),
-            .dimension = sqlite3_column_int(st, 2),
-            .key = (const char *)sqlite3_column_text(st, 3),
-            .zone = (const char *)sqlite3_column_text(st, 4),
-            .industries = (const char *)sqlite3_column_text(st, 5),
-            .supply = sqlite3_column_int64(st, 6),
-            .demand = sqlite3_column_int64(st, 7),
-        };
-        if (!d.key || !d.zone || !d.industries || fn(ctx, n, &d) != 0) {
-            sqlite3_finalize(st);
-            snprintf(err, errlen, "trend scan stopped (out of memory)");
-            return BOLE_INTERNAL;
-        }
-        *last_n = n;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return bole_store_fail(store->db, rc, "trend scan", err, errlen);
-    return BOLE_OK;
+    return s_scan(store, after, until, fn, ctx, last_n, err, errlen);
 }
 
 bole_status_t bole_store_trend_snapshot_get(bole_store_t *store, void **data, size_t *len,
@@ -161,87 +338,195 @@ bole_status_t bole_store_trend_snapshot_put(bole_store_t *store, int64_t upto, c
     return BOLE_OK;
 }
 
+typedef struct {
+    int dimension;
+    bole_store_trend_fn fn;
+    void *ctx;
+} dim_scan_t;
+
+static int s_dim_delta(void *ctx, int64_t n, const bole_store_trend_delta_t *d)
+{
+    (void)n;
+    const dim_scan_t *s = ctx;
+    if (s->dimension && d->dimension != s->dimension)
+        return 0;
+    return s->fn(s->ctx, d);
+}
+
 bole_status_t bole_store_trend_scan(bole_store_t *store, int dimension, bole_store_trend_fn fn,
                                     void *ctx, char *err, size_t errlen)
 {
-    const char *sql = dimension
-        ? "SELECT at, dim, key, zone, industries, supply, demand FROM trend_delta "
-          "WHERE dim = ? ORDER BY at, n"
-        : "SELECT at, dim, key, zone, industries, supply, demand FROM trend_delta";
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(store->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return bole_store_fail(store->db, rc, "trend scan", err, errlen);
-    if (dimension)
-        sqlite3_bind_int(st, 1, dimension);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        bole_store_trend_delta_t d = {
-            .at = sqlite3_column_int64(st, 0),
-            .dimension = sqlite3_column_int(st, 1),
-            .key = (const char *)sqlite3_column_text(st, 2),
-            .zone = (const char *)sqlite3_column_text(st, 3),
-            .industries = (const char *)sqlite3_column_text(st, 4),
-            .supply = sqlite3_column_int64(st, 5),
-            .demand = sqlite3_column_int64(st, 6),
-        };
-        if (!d.key || !d.zone || !d.industries || fn(ctx, &d) != 0) {
-            sqlite3_finalize(st);
-            snprintf(err, errlen, "trend scan stopped (out of memory)");
-            return BOLE_INTERNAL;
-        }
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return bole_store_fail(store->db, rc, "trend scan", err, errlen);
-    return BOLE_OK;
+    dim_scan_t s = {dimension, fn, ctx};
+    return s_scan(store, 0, INT64_MAX, s_dim_delta, &s, NULL, err, errlen);
 }
+
+#define TEMP_INSERT_SQL(table) \
+    "INSERT INTO " table "(at, dim, key, zone, industries, supply, demand) " \
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+static int s_temp_insert(sqlite3_stmt *st, const bole_store_trend_delta_t *d)
+{
+    sqlite3_bind_int64(st, 1, d->at);
+    sqlite3_bind_int(st, 2, d->dimension);
+    sqlite3_bind_text(st, 3, d->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, s_zone(d), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, s_industries(d), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, d->supply);
+    sqlite3_bind_int64(st, 7, d->demand);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int s_stored_row(void *ctx, int64_t n, const bole_store_trend_delta_t *d)
+{
+    (void)n;
+    return s_temp_insert(ctx, d);
+}
+
+static const char *s_column_dup(sqlite3_stmt *st, int col)
+{
+    const char *text = (const char *)sqlite3_column_text(st, col);
+    return strdup(text ? text : "");
+}
+
+/* Corrective rows are stored this many deltas to a row. */
+#define RECONCILE_ROW_DELTAS 256
 
 bole_status_t bole_store_trend_reconcile(bole_store_t *store, int64_t now, size_t n,
                                          const bole_store_trend_delta_t *expected,
                                          size_t *added, char *err, size_t errlen)
 {
     *added = 0;
+    /* The stored deltas are unpacked into a temporary table so that SQL
+     * can net them against the expected ones. */
     bole_status_t st = bole_store_exec(store->db,
         "CREATE TEMP TABLE IF NOT EXISTS trend_expected ("
-        "  n INTEGER PRIMARY KEY, at INTEGER, dim INTEGER, key TEXT, zone TEXT,"
-        "  industries TEXT, supply INTEGER, demand INTEGER);"
-        "DELETE FROM temp.trend_expected;"
+        "  at INTEGER, dim INTEGER, key TEXT, zone TEXT, industries TEXT,"
+        "  supply INTEGER, demand INTEGER);"
+        "CREATE TEMP TABLE IF NOT EXISTS trend_stored ("
+        "  at INTEGER, dim INTEGER, key TEXT, zone TEXT, industries TEXT,"
+        "  supply INTEGER, demand INTEGER);"
+        "DELETE FROM temp.trend_expected; DELETE FROM temp.trend_stored;"
         "BEGIN IMMEDIATE", err, errlen);
     if (st != BOLE_OK)
         return st;
     sqlite3_stmt *ins = NULL;
-    int rc = sqlite3_prepare_v2(store->db, INSERT_SQL("temp.trend_expected") INSERT_ROW_SQL, -1,
-                                &ins, NULL);
-    for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
-        rc = s_insert_rows(ins, 1, &expected[i]);
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-    }
+    int rc = sqlite3_prepare_v2(store->db, TEMP_INSERT_SQL("temp.trend_expected"), -1, &ins,
+                                NULL);
+    for (size_t i = 0; rc == SQLITE_OK && i < n; i++)
+        if (s_temp_insert(ins, &expected[i]) != 0)
+            rc = SQLITE_ERROR;
     sqlite3_finalize(ins);
     if (rc != SQLITE_OK)
         st = bole_store_fail(store->db, rc, "trend reconcile", err, errlen);
     if (st == BOLE_OK) {
-        /* expected - stored, where stored deltas up to now count at now. */
+        rc = sqlite3_prepare_v2(store->db, TEMP_INSERT_SQL("temp.trend_stored"), -1, &ins,
+                                NULL);
+        if (rc != SQLITE_OK)
+            st = bole_store_fail(store->db, rc, "trend reconcile", err, errlen);
+        else
+            st = s_scan(store, 0, INT64_MAX, s_stored_row, ins, NULL, err, errlen);
+        sqlite3_finalize(ins);
+    }
+    /* expected - stored, where stored deltas up to now count at now. */
+    sqlite3_stmt *sel = NULL;
+    if (st == BOLE_OK) {
         char sql[1024];
         snprintf(sql, sizeof sql,
-            "INSERT INTO trend_delta(at, dim, key, zone, industries, supply, demand) "
             "SELECT at, dim, key, zone, industries, SUM(supply), SUM(demand) FROM ("
             "  SELECT at, dim, key, zone, industries, supply, demand FROM temp.trend_expected"
             "  UNION ALL"
             "  SELECT MAX(at, %lld), dim, key, zone, industries, -supply, -demand"
-            "  FROM trend_delta) "
+            "  FROM temp.trend_stored) "
             "GROUP BY at, dim, key, zone, industries "
             "HAVING SUM(supply) != 0 OR SUM(demand) != 0 "
             "ORDER BY at", (long long)now);
-        st = bole_store_exec(store->db, sql, err, errlen);
+        rc = sqlite3_prepare_v2(store->db, sql, -1, &sel, NULL);
+        if (rc != SQLITE_OK)
+            st = bole_store_fail(store->db, rc, "trend reconcile", err, errlen);
     }
-    if (st == BOLE_OK) {
-        *added = (size_t)sqlite3_changes(store->db);
-        st = bole_store_exec(store->db, "COMMIT; DELETE FROM temp.trend_expected;", err, errlen);
+    /* The differences, in time order, RECONCILE_ROW_DELTAS to a row; the
+     * column texts are copied (they live until the next step). */
+    bole_store_trend_delta_t batch[RECONCILE_ROW_DELTAS];
+    size_t nb = 0;
+    while (st == BOLE_OK) {
+        rc = sel ? sqlite3_step(sel) : SQLITE_DONE;
+        if (rc == SQLITE_ROW) {
+            bole_store_trend_delta_t d = {
+                .at = sqlite3_column_int64(sel, 0),
+                .dimension = sqlite3_column_int(sel, 1),
+                .key = s_column_dup(sel, 2),
+                .zone = s_column_dup(sel, 3),
+                .industries = s_column_dup(sel, 4),
+                .supply = sqlite3_column_int64(sel, 5),
+                .demand = sqlite3_column_int64(sel, 6),
+            };
+            batch[nb++] = d;
+            if (!d.key || !d.zone || !d.industries) {
+                snprintf(err, errlen, "trend reconcile: out of memory");
+                st = BOLE_INTERNAL;
+            }
+        } else if (rc != SQLITE_DONE) {
+            st = bole_store_fail(store->db, rc, "trend reconcile", err, errlen);
+        }
+        if (st == BOLE_OK && nb > 0 && (rc == SQLITE_DONE || nb == RECONCILE_ROW_DELTAS)) {
+            int64_t last = 0;
+            st = bole_store_trend_insert(store, nb, batch, &last, err, errlen);
+            if (st == BOLE_OK)
+                *added += nb;
+        }
+        if (nb == RECONCILE_ROW_DELTAS || rc != SQLITE_ROW || st != BOLE_OK) {
+            for (size_t i = 0; i < nb; i++) {
+                free((char *)batch[i].key);
+                free((char *)batch[i].zone);
+                free((char *)batch[i].industries);
+            }
+            nb = 0;
+        }
+        if (rc != SQLITE_ROW)
+            break;
     }
+    sqlite3_finalize(sel);
+    if (st == BOLE_OK)
+        st = bole_store_exec(store->db,
+                             "COMMIT; DELETE FROM temp.trend_expected; "
+                             "DELETE FROM temp.trend_stored;", err, errlen);
     if (st != BOLE_OK)
         sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
     return st;
+}
+
+/* SQL function bole_trend_pack_v1(at, dim, key, zone, industries, supply,
+ * demand): one delta packed as a trend_rows.deltas blob. Registered only
+ * while migrating: the "trend rows" migration converts the old one-row-
+ * per-delta table with it, keeping each row's n. */
+void bole_store_trend_pack_v1(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    if (argc != 7) {
+        sqlite3_result_error(ctx, "bole_trend_pack_v1: 7 arguments", -1);
+        return;
+    }
+    const char *key = (const char *)sqlite3_value_text(argv[2]);
+    const char *zone = (const char *)sqlite3_value_text(argv[3]);
+    const char *industries = (const char *)sqlite3_value_text(argv[4]);
+    bole_store_trend_delta_t d = {
+        .at = sqlite3_value_int64(argv[0]),
+        .dimension = sqlite3_value_int(argv[1]),
+        .key = key ? key : "",
+        .zone = zone,
+        .industries = industries,
+        .supply = sqlite3_value_int64(argv[5]),
+        .demand = sqlite3_value_int64(argv[6]),
+    };
+    pack_buf_t b = {0};
+    s_pack(&b, 1, &d);
+    if (b.failed) {
+        free(b.p);
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_blob(ctx, b.p, (int)b.n, free);
 }
 
 bole_status_t bole_store_trend_take_clean(bole_store_t *store, uint64_t *seq, char *err,

@@ -308,7 +308,7 @@ typedef struct {
 struct bole_trend {
     pthread_rwlock_t lock;      /* Guards dims, folded_upto, fold_failed. */
     keymap_t dims[BOLE_TREND_DIMS];
-    /* Every trend_delta row with n <= folded_upto is folded in (rows are
+    /* Every trend_rows row with n <= folded_upto is folded in (rows are
      * numbered in commit order by the one writer, and folded after their
      * commit in that order); 0 for a table not loaded from a store. */
     int64_t folded_upto;
@@ -513,7 +513,7 @@ static void s_clear_locked(bole_trend_t *t)
 
 /* Layout (all integers little-endian):
  *   "BOLETRS1"                 magic and format version
- *   u64 upto                   last trend_delta.n folded in
+ *   u64 upto                   last trend_rows.n folded in
  *   u64 row print              bole_trend_row_print of row upto (0 if upto 0)
  *   u32 series
  *   per series: u8 dimension, u32 key bytes, key (no NUL), u32 entries,
@@ -1026,7 +1026,7 @@ typedef struct {
     bole_arena_t *arena;
     bole_store_trend_delta_t *v;
     size_t n, cap;
-    int64_t last_n;     /* trend_delta.n of the last row stored. */
+    int64_t last_n;     /* trend_rows.n of the row stored. */
 } change_t;
 
 static int s_change_add(void *ctx, const bole_store_trend_delta_t *d)
@@ -1364,9 +1364,18 @@ static int s_load(void *ctx, int64_t n, const bole_store_trend_delta_t *d)
     return s_add_locked(ctx, d);
 }
 
+/* The print of a row: of its one delta, or its deltas' prints chained in
+ * order (a row holds one write's deltas; rows converted from the old
+ * one-delta-per-row table keep their print). ctx starts at 0 (no print is
+ * 0). */
 static int s_print_row(void *ctx, int64_t n, const bole_store_trend_delta_t *d)
 {
-    *(uint64_t *)ctx = bole_trend_row_print(n, d);
+    uint64_t *print = ctx, p = bole_trend_row_print(n, d);
+    if (*print) {
+        p = s_fnv_u64(*print, p);
+        p = p ? p : 1;
+    }
+    *print = p;
     return 0;
 }
 

@@ -75,8 +75,9 @@ void bole_trend_destroy(bole_trend_t **trend);
 /* Folds one delta in. Returns 0, -1 out of memory (table unchanged). */
 int bole_trend_add(bole_trend_t *trend, const bole_store_trend_delta_t *delta);
 /* The table as a snapshot blob (format in trend.c, docs/TRENDS.md) saying
- * it reflects the trend_delta rows up to upto, the last of which has the
- * print row_print (bole_trend_row_print; 0 when upto is 0). *data is
+ * it reflects the trend_rows rows up to upto, the last of which has the
+ * print row_print (its deltas' bole_trend_row_print, chained in order by
+ * trend.c; 0 when upto is 0). *data is
  * malloc'd (the caller frees). BOLE_INTERNAL: out of memory, nothing made. */
 bole_status_t bole_trend_snapshot_encode(bole_trend_t *trend, int64_t upto, uint64_t row_print,
                                          void **data /* OUT */, size_t *len /* OUT */);

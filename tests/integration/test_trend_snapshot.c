@@ -469,7 +469,9 @@ int main(void)
      * daemon must notice and scan; the answer equals the no-snapshot one
      * (and differs from before the change, so the check means something). */
     s_stop(0);
-    s_exec("UPDATE trend_delta SET supply = supply + 5 "
+    /* (The row's packed deltas are replaced by those of the first row,
+     * another write's.) */
+    s_exec("UPDATE trend_rows SET deltas = (SELECT deltas FROM trend_rows ORDER BY n LIMIT 1) "
            "WHERE n = (SELECT upto FROM trend_snapshot WHERE id = 1)");
     log = s_start();
     CHECK_CONTAINS(log, "trend: snapshot is stale");
