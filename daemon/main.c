@@ -140,6 +140,14 @@ static void s_ensure_parent_dir(const char *path)
         log_warn("cannot create %s: %s", dir, strerror(errno));
 }
 
+/* A large store's upgrade runs before anything is served: say so. */
+static void s_log_migration(void *ctx, int from, int to)
+{
+    (void)ctx;
+    log_info("store: upgrading the schema from version %d to %d before serving (minutes on a "
+             "large store; docs/OPERATIONS.md, Upgrade)", from, to);
+}
+
 int main(int argc, char **argv)
 {
     bole_daemon_t daemon;
@@ -165,6 +173,7 @@ int main(int argc, char **argv)
     s_ensure_parent_dir(daemon.config.db);
     bole_store_options_t store_options = {
         .synchronous_full = strcmp(daemon.config.synchronous, "full") == 0,
+        .on_migrate = s_log_migration,
     };
     if (bole_store_open(&daemon.store, daemon.config.db, &store_options, err, sizeof err) !=
         BOLE_OK) {

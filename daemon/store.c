@@ -75,7 +75,8 @@ int bole_store_query_int(sqlite3 *db, const char *sql, long long *value)
     return rc;
 }
 
-static bole_status_t s_migrate(bole_store_t *store, int target, char *err, size_t errlen)
+static bole_status_t s_migrate(bole_store_t *store, int target,
+                               const bole_store_options_t *options, char *err, size_t errlen)
 {
     long long version = 0;
     int rc = bole_store_query_int(store->db, "PRAGMA user_version", &version);
@@ -90,6 +91,8 @@ static bole_status_t s_migrate(bole_store_t *store, int target, char *err, size_
                  version, bole_store_n_migrations);
         return BOLE_FAILED_PRECONDITION;
     }
+    if (version > 0 && version < target && options && options->on_migrate)
+        options->on_migrate(options->on_migrate_ctx, (int)version, target);
     /* Data conversions that SQL alone cannot do, called by their migration. */
     sqlite3_create_function(store->db, "bole_feature_log_pack_v1", 0, SQLITE_UTF8, NULL,
                             bole_store_feature_log_upgrade_v1, NULL, NULL);
@@ -201,7 +204,7 @@ bole_status_t bole_store_open(bole_store_t **out, const char *path,
                                                           : bole_store_n_migrations;
     if (target > bole_store_n_migrations)
         target = bole_store_n_migrations;
-    st = s_migrate(store, target, err, errlen);
+    st = s_migrate(store, target, options, err, errlen);
     if (st != BOLE_OK)
         goto fail;
     *out = store;

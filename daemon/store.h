@@ -26,6 +26,11 @@ typedef struct {
     int target_version;     /* Migrate only up to this version (0: latest). Tests use it. */
     int reader;             /* 1: a read-only connection for a reader thread (no migrations). */
     long cache_kib;         /* Page cache of this connection in KiB (0: SQLite's 2 MiB). */
+    /* Called before migrations run on an existing store (from > 0), so the
+     * caller can say why the open takes long (minutes at a million
+     * profiles); NULL: nothing. */
+    void (*on_migrate)(void *ctx, int from, int to);
+    void *on_migrate_ctx;
 } bole_store_options_t;
 
 typedef struct {

@@ -55,11 +55,22 @@ static int s_same(const bole_store_trend_delta_t *a, const bole_store_trend_delt
            a->supply == b->supply && a->demand == b->demand;
 }
 
+/* Migrations announced through on_migrate: from, to, how many calls. */
+static int s_migrate_from, s_migrate_to, s_migrate_calls;
+
+static void s_on_migrate(void *ctx, int from, int to)
+{
+    (void)ctx;
+    s_migrate_from = from;
+    s_migrate_to = to;
+    s_migrate_calls++;
+}
+
 static bole_store_t *s_open(const char *name, int target_version)
 {
     char path[512], err[512] = "";
     snprintf(path, sizeof path, "%s/%s", s_dir, name);
-    bole_store_options_t o = {.target_version = target_version};
+    bole_store_options_t o = {.target_version = target_version, .on_migrate = s_on_migrate};
     bole_store_t *st = NULL;
     if (bole_store_open(&st, path, &o, err, sizeof err) != BOLE_OK)
         fprintf(stderr, "open %s: %s\n", path, err);
@@ -166,17 +177,28 @@ static void test_round_trip(void)
 static void test_migration(void)
 {
     /* Version 11: the last schema before migration 12, the packed rows. */
+    s_migrate_calls = 0;
     bole_store_t *st = s_open("old.db", 11);
     REQUIRE(st != NULL);
+    CHECK_EQ_INT(s_migrate_calls, 0); /* A new file is created, not upgraded. */
     bole_store_close(&st);
     s_sql("old.db",
           "INSERT INTO trend_delta(n, at, dim, key, zone, industries, supply, demand) VALUES"
           " (4, 1000, 1, 'python', 'z1', ',software,', 1, 0),"
           " (5, 1000, 2, 'software', 'z1', ',software,', 1, 0),"
           " (9, 2000, 1, 'python', 'z2', ',', -1, 3)");
+    s_migrate_calls = 0;
     st = s_open("old.db", 0);
     REQUIRE(st != NULL);
     CHECK_EQ_INT(bole_store_schema_version(st), bole_store_latest_schema_version());
+    /* The caller heard of the upgrade (a fresh store, above, is not one). */
+    CHECK_EQ_INT(s_migrate_calls, 1);
+    CHECK_EQ_INT(s_migrate_from, 11);
+    CHECK_EQ_INT(s_migrate_to, bole_store_latest_schema_version());
+    bole_store_close(&st);
+    st = s_open("old.db", 0); /* Up to date now: no call. */
+    REQUIRE(st != NULL);
+    CHECK_EQ_INT(s_migrate_calls, 1);
     seen_t *s = calloc(1, sizeof *s);
     REQUIRE(s != NULL);
     char err[256] = "";
