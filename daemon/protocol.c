@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bytebuf.h"
+
 int bole_utf8_valid(const char *text, size_t len)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -170,21 +172,6 @@ bole_status_t bole_protocol_validate(const ProtobufCMessage *msg, const char *pa
     return BOLE_OK;
 }
 
-/* Reads a base-128 varint at *p (below end); -1 if cut short or too long. */
-static int s_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
-{
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64 && *p < end; shift += 7) {
-        uint8_t b = *(*p)++;
-        v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *out = v;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 int bole_protocol_peek(const void *buf, size_t len, uint64_t *id, int *body_case)
 {
     const uint8_t *p = buf, *end = p + len;
@@ -192,12 +179,12 @@ int bole_protocol_peek(const void *buf, size_t len, uint64_t *id, int *body_case
     *body_case = 0;
     while (p < end) {
         uint64_t key, v;
-        if (s_varint(&p, end, &key) != 0)
+        if (bole_varint_read(&p, end, &key) != 0)
             return -1;
         uint64_t field = key >> 3;
         switch (key & 7) {
         case 0: /* varint */
-            if (s_varint(&p, end, &v) != 0)
+            if (bole_varint_read(&p, end, &v) != 0)
                 return -1;
             if (field == 1)
                 *id = v;
@@ -208,7 +195,7 @@ int bole_protocol_peek(const void *buf, size_t len, uint64_t *id, int *body_case
             p += 8;
             break;
         case 2: { /* length-delimited: a string or a nested message */
-            if (s_varint(&p, end, &v) != 0 || v > (uint64_t)(end - p))
+            if (bole_varint_read(&p, end, &v) != 0 || v > (uint64_t)(end - p))
                 return -1;
             p += v;
             const ProtobufCFieldDescriptor *f =

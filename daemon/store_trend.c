@@ -22,62 +22,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytebuf.h"
 #include "store_int.h"
 
 #define PACK_VERSION 1
 #define FLAG_SAME_ZONE 1
 #define FLAG_SAME_INDUSTRIES 2
 
-typedef struct {
-    unsigned char *p;
-    size_t n, cap;
-    int failed;
-} pack_buf_t;
-
-static void s_put_bytes(pack_buf_t *b, const void *src, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 512;
-        while (cap < b->n + n)
-            cap *= 2;
-        unsigned char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, src, n);
-    b->n += n;
-}
-
-static void s_put_varint(pack_buf_t *b, uint64_t v)
-{
-    unsigned char tmp[10];
-    size_t n = 0;
-    do {
-        tmp[n] = (unsigned char)(v & 0x7f);
-        v >>= 7;
-        if (v)
-            tmp[n] |= 0x80;
-        n++;
-    } while (v);
-    s_put_bytes(b, tmp, n);
-}
-
-static void s_put_svarint(pack_buf_t *b, int64_t v)
-{
-    s_put_varint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
-}
-
-static void s_put_str(pack_buf_t *b, const char *str)
+static void s_put_str(bole_bytebuf_t *b, const char *str)
 {
     size_t len = strlen(str);
-    s_put_varint(b, len);
-    s_put_bytes(b, str, len);
+    bole_bytebuf_put_varint(b, len);
+    bole_bytebuf_put(b, str, len);
 }
 
 static const char *s_zone(const bole_store_trend_delta_t *d) { return d->zone ? d->zone : ""; }
@@ -87,20 +43,19 @@ static const char *s_industries(const bole_store_trend_delta_t *d)
 }
 
 /* Packs n >= 1 deltas (format v1) into b; the row's at is deltas[0].at. */
-static void s_pack(pack_buf_t *b, size_t n, const bole_store_trend_delta_t *d)
+static void s_pack(bole_bytebuf_t *b, size_t n, const bole_store_trend_delta_t *d)
 {
-    unsigned char version = PACK_VERSION;
-    s_put_bytes(b, &version, 1);
+    bole_bytebuf_put_le(b, PACK_VERSION, 1);
     for (size_t i = 0; i < n; i++) {
         unsigned char head[2] = {0, (unsigned char)d[i].dimension};
         if (i > 0 && strcmp(s_zone(&d[i]), s_zone(&d[i - 1])) == 0)
             head[0] |= FLAG_SAME_ZONE;
         if (i > 0 && strcmp(s_industries(&d[i]), s_industries(&d[i - 1])) == 0)
             head[0] |= FLAG_SAME_INDUSTRIES;
-        s_put_bytes(b, head, 2);
-        s_put_svarint(b, d[i].supply);
-        s_put_svarint(b, d[i].demand);
-        s_put_svarint(b, d[i].at - d[0].at);
+        bole_bytebuf_put(b, head, 2);
+        bole_bytebuf_put_svarint(b, d[i].supply);
+        bole_bytebuf_put_svarint(b, d[i].demand);
+        bole_bytebuf_put_svarint(b, d[i].at - d[0].at);
         s_put_str(b, d[i].key);
         if (!(head[0] & FLAG_SAME_ZONE))
             s_put_str(b, s_zone(&d[i]));
@@ -117,33 +72,10 @@ typedef struct {
     size_t text_used, text_cap;
 } unpack_t;
 
-static int s_get_varint(unpack_t *u, uint64_t *v)
-{
-    *v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-        if (u->p >= u->end)
-            return -1;
-        unsigned char c = *u->p++;
-        *v |= (uint64_t)(c & 0x7f) << shift;
-        if (!(c & 0x80))
-            return 0;
-    }
-    return -1;
-}
-
-static int s_get_svarint(unpack_t *u, int64_t *v)
-{
-    uint64_t z;
-    if (s_get_varint(u, &z) != 0)
-        return -1;
-    *v = (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
-    return 0;
-}
-
 static const char *s_get_str(unpack_t *u)
 {
     uint64_t len;
-    if (s_get_varint(u, &len) != 0 || len > (uint64_t)(u->end - u->p) ||
+    if (bole_varint_read(&u->p, u->end, &len) != 0 || len > (uint64_t)(u->end - u->p) ||
         u->text_used + len + 1 > u->text_cap)
         return NULL;
     char *s = u->text + u->text_used;
@@ -184,8 +116,9 @@ static int s_unpack(const void *blob, size_t len, int64_t n, int64_t at, char **
         bole_store_trend_delta_t d = {.dimension = u.p[1]};
         u.p += 2;
         int64_t dt;
-        if (s_get_svarint(&u, &d.supply) != 0 || s_get_svarint(&u, &d.demand) != 0 ||
-            s_get_svarint(&u, &dt) != 0 || !(d.key = s_get_str(&u)))
+        if (bole_svarint_read(&u.p, u.end, &d.supply) != 0 ||
+            bole_svarint_read(&u.p, u.end, &d.demand) != 0 ||
+            bole_svarint_read(&u.p, u.end, &dt) != 0 || !(d.key = s_get_str(&u)))
             return -1;
         d.at = at + dt;
         if (!(flags & FLAG_SAME_ZONE))
@@ -209,7 +142,7 @@ bole_status_t bole_store_trend_insert(bole_store_t *store, size_t n,
     *last_n = 0;
     if (n == 0)
         return BOLE_OK;
-    pack_buf_t b = {0};
+    bole_bytebuf_t b = BOLE_BYTEBUF_INIT;
     s_pack(&b, n, deltas);
     if (b.failed) {
         free(b.p);
@@ -519,7 +452,7 @@ void bole_store_trend_pack_v1(sqlite3_context *ctx, int argc, sqlite3_value **ar
         .supply = sqlite3_value_int64(argv[5]),
         .demand = sqlite3_value_int64(argv[6]),
     };
-    pack_buf_t b = {0};
+    bole_bytebuf_t b = BOLE_BYTEBUF_INIT;
     s_pack(&b, 1, &d);
     if (b.failed) {
         free(b.p);

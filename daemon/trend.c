@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bytebuf.h"
 #include "catalog.h"
 #include "handlers.h"
 #include "log.h"
@@ -553,52 +554,18 @@ uint64_t bole_trend_row_print(int64_t n, const bole_store_trend_delta_t *d)
     return h ? h : 1;
 }
 
-typedef struct {
-    unsigned char *p;
-    size_t n, cap;
-    int failed;
-} wbuf_t;
-
-static void s_put(wbuf_t *b, const void *src, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n)
-            cap *= 2;
-        unsigned char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, src, n);
-    b->n += n;
-}
-
-static void s_put_le(wbuf_t *b, uint64_t v, int bytes)
-{
-    unsigned char x[8];
-    for (int i = 0; i < bytes; i++)
-        x[i] = (unsigned char)(v >> (8 * i));
-    s_put(b, x, (size_t)bytes);
-}
-
 /* Caller holds t->lock (either mode). */
 static bole_status_t s_encode_locked(bole_trend_t *t, int64_t upto, uint64_t row_print,
                                      void **data, size_t *len)
 {
-    wbuf_t b = {0};
+    bole_bytebuf_t b = BOLE_BYTEBUF_INIT;
     *data = NULL;
     *len = 0;
-    s_put(&b, SNAP_MAGIC, SNAP_MAGIC_LEN);
-    s_put_le(&b, (uint64_t)upto, 8);
-    s_put_le(&b, row_print, 8);
+    bole_bytebuf_put(&b, SNAP_MAGIC, SNAP_MAGIC_LEN);
+    bole_bytebuf_put_le(&b, (uint64_t)upto, 8);
+    bole_bytebuf_put_le(&b, row_print, 8);
     size_t count_at = b.n;
-    s_put_le(&b, 0, 4);
+    bole_bytebuf_put_le(&b, 0, 4);
     uint32_t count = 0;
     for (int d = 1; d < BOLE_TREND_DIMS; d++)
         for (size_t i = 0; i < t->dims[d].cap; i++) {
@@ -606,21 +573,21 @@ static bole_status_t s_encode_locked(bole_trend_t *t, int64_t upto, uint64_t row
             if (!s)
                 continue;
             size_t klen = strlen(s->key);
-            s_put_le(&b, (uint64_t)d, 1);
-            s_put_le(&b, klen, 4);
-            s_put(&b, s->key, klen);
-            s_put_le(&b, s->n, 4);
+            bole_bytebuf_put_le(&b, (uint64_t)d, 1);
+            bole_bytebuf_put_le(&b, klen, 4);
+            bole_bytebuf_put(&b, s->key, klen);
+            bole_bytebuf_put_le(&b, s->n, 4);
             for (size_t j = 0; j < s->n; j++) {
-                s_put_le(&b, (uint64_t)(uint32_t)s->e[j].day, 4);
-                s_put_le(&b, (uint64_t)s->e[j].supply, 8);
-                s_put_le(&b, (uint64_t)s->e[j].demand, 8);
+                bole_bytebuf_put_le(&b, (uint64_t)(uint32_t)s->e[j].day, 4);
+                bole_bytebuf_put_le(&b, (uint64_t)s->e[j].supply, 8);
+                bole_bytebuf_put_le(&b, (uint64_t)s->e[j].demand, 8);
             }
             count++;
         }
     if (!b.failed)
         for (int i = 0; i < 4; i++)
             b.p[count_at + (size_t)i] = (unsigned char)(count >> (8 * i));
-    s_put_le(&b, s_fnv(1469598103934665603ULL, b.p, b.n), 8);
+    bole_bytebuf_put_le(&b, s_fnv(1469598103934665603ULL, b.p, b.n), 8);
     if (b.failed) {
         free(b.p);
         return BOLE_INTERNAL;
