@@ -14,6 +14,7 @@
 #define BOLE_DAEMON_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +58,7 @@ typedef struct {
     int64_t started_ms;         /* Wall clock at start, Unix ms. */
     uint64_t events_published;  /* Events sent on the PUB socket. */
     volatile int draining;      /* 1 once shutdown began: Health says DRAINING. */
+    atomic_long writes_queued;  /* Write requests received, not yet through the writer. */
     pthread_mutex_t models_lock;/* Guards models and every refs count. */
     bole_models_t *models;      /* Current models; NULL before the first load. */
     int dim;                    /* Vector dimension (fixed by the first model). */

@@ -41,6 +41,11 @@ int bole_live_start(bole_daemon_t *daemon, char *err, size_t errlen);
  * open matches. Cheap (a mutex). A no-op when the matcher is not running. */
 void bole_live_notify(bole_daemon_t *daemon, uint64_t seq);
 
+/* The writer thread has no request write queued or running any more
+ * (daemon->writes_queued fell to 0): a live matcher waiting for such a
+ * gap before its own transaction goes now. */
+void bole_live_writes_idle(bole_daemon_t *daemon);
+
 /* Stops the thread after the chunk it is working on and frees everything
  * (changes not worked out stay after the stored cursor: the next start
  * matches them); sets daemon->live = NULL. Call once no write can be in

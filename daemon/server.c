@@ -39,6 +39,7 @@
 
 #include <zmq.h>
 
+#include "live.h"
 #include "log.h"
 #include "protocol.h"
 #include "peers.h"
@@ -581,6 +582,8 @@ static void *s_writer_main(void *arg)
             s_wake(server);
         if (m)
             s_run_write_batch(w, jobs, m);
+        if (n && atomic_fetch_sub(&server->daemon->writes_queued, (long)n) == (long)n)
+            bole_live_writes_idle(server->daemon);
     }
     return NULL;
 }
@@ -826,6 +829,7 @@ static int s_receive_one(bole_server_t *server)
         return 0;
     }
     job->write_seq = ++server->write_seq;
+    atomic_fetch_add(&server->daemon->writes_queued, 1); /* For the live matcher (live.h). */
     size_t items = job->has_payload ? 0 : bole_put_prep_items(job->request);
     if (job->has_payload || items > 1) {
         /* The prep thread decodes and embeds it, then queues it for the writer. */

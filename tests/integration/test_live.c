@@ -20,6 +20,7 @@
  * we wait for is a barrier (the matcher works through changes in order). */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -986,6 +987,112 @@ static void s_test_watch(void)
     free(err);
 }
 
+/* ---- a steady stream of puts ------------------------------------------------ */
+
+/* While request writes are queued, the live matcher lets the writer's
+ * batches have SQLite's write lock first, but only for so long per chunk
+ * (live.c, s_yield_to_writer): announcements must go on during a stream
+ * of puts, not wait for its end. Four clients put talents back to back
+ * while the main thread watches the stored stream. */
+#define FLOOD_CLIENTS 4
+
+typedef struct {
+    int client;
+    int puts;       /* Acknowledged (read by the main thread: __atomic). */
+    int failed;
+} flood_t;
+
+static volatile int s_flood_stop;
+
+static void *s_flood_main(void *arg)
+{
+    flood_t *f = arg;
+    bole_client_t *c = harness_client(s_h, 10000);
+    if (!c) {
+        f->failed++;
+        return NULL;
+    }
+    for (int i = 0; !s_flood_stop && i < 200000; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "fl-%d-%d", f->client, i);
+        Bole__Talent t;
+        Bole__Skill sk[8];
+        Bole__Skill *skp[8];
+        char *ind[1];
+        s_fill_talent(&t, sk, skp, ind, id, "Welder", "manufacturing", "Z9", WELD, 4);
+        Bole__Request req = BOLE__REQUEST__INIT;
+        Bole__PutTalentRequest b = BOLE__PUT_TALENT_REQUEST__INIT;
+        b.talent = &t;
+        req.body_case = BOLE__REQUEST__BODY_PUT_TALENT;
+        req.put_talent = &b;
+        Bole__Response *r = NULL;
+        if (bole_client_call(c, &req, &r) == BOLE_OK && r &&
+            r->status == BOLE__STATUS_CODE__OK)
+            __atomic_add_fetch(&f->puts, 1, __ATOMIC_RELAXED);
+        else
+            f->failed++;
+        if (r)
+            bole_response_free(r);
+    }
+    bole_client_destroy(&c);
+    return NULL;
+}
+
+static int s_flood_puts(const flood_t *f)
+{
+    int n = 0;
+    for (int i = 0; i < FLOOD_CLIENTS; i++)
+        n += __atomic_load_n(&f[i].puts, __ATOMIC_RELAXED);
+    return n;
+}
+
+static void s_test_flood(void)
+{
+    s_put_need("N-FLOOD", "yard", "Welder", "manufacturing", "Z9", WELD_MUST, NULL);
+    pthread_t threads[FLOOD_CLIENTS];
+    flood_t f[FLOOD_CLIENTS];
+    memset(f, 0, sizeof f);
+    s_flood_stop = 0;
+    for (int i = 0; i < FLOOD_CLIENTS; i++) {
+        f[i].client = i;
+        REQUIRE(pthread_create(&threads[i], NULL, s_flood_main, &f[i]) == 0);
+    }
+    /* Wait for the stream to be under way, then for an announcement of one
+     * of its talents while it still runs (at most 60 s: sanitizers). */
+    for (int i = 0; i < 600 && s_flood_puts(f) < 200; i++)
+        nanosleep(&(struct timespec){0, 100000000L}, NULL);
+    int puts_at_start = s_flood_puts(f);
+    size_t announced = 0;
+    int puts_at_announcement = 0;
+    for (int i = 0; i < 600 && !announced; i++) {
+        nanosleep(&(struct timespec){0, 100000000L}, NULL);
+        Bole__Response *r = s_since(0, "match.need.N-FLOOD", 1000);
+        REQUIRE(r->status == BOLE__STATUS_CODE__OK && r->matches_since);
+        for (size_t k = 0; k < r->matches_since->n_events; k++) {
+            const Bole__Event *e = r->matches_since->events[k];
+            if (e->body_case == BOLE__EVENT__BODY_MATCH && e->match && e->match->match &&
+                strncmp(e->match->match->talent_id, "fl-", 3) == 0)
+                announced++;
+        }
+        bole_response_free(r);
+        puts_at_announcement = s_flood_puts(f);
+    }
+    int puts_after = s_flood_puts(f);
+    s_flood_stop = 1;
+    int failed = 0;
+    for (int i = 0; i < FLOOD_CLIENTS; i++) {
+        pthread_join(threads[i], NULL);
+        failed += f[i].failed;
+    }
+    fprintf(stderr, "flood: %d puts before the watch, %zu announced by %d puts, %d in all\n",
+            puts_at_start, announced, puts_at_announcement, s_flood_puts(f));
+    CHECK(puts_at_start >= 200);
+    CHECK(announced >= 1);
+    /* The stream was still going when the announcement was seen. */
+    CHECK(s_flood_puts(f) > puts_after || puts_after > puts_at_start);
+    CHECK_EQ_INT(failed, 0);
+}
+
 int main(void)
 {
     s_make_model_dir();
@@ -1011,6 +1118,7 @@ int main(void)
     s_test_live_feedback();
     s_test_watch();
     s_test_kill9();
+    s_test_flood();
 
     zmq_close(s_sub);
     zmq_ctx_term(s_zmq);
