@@ -747,6 +747,17 @@ static bole_status_t s_apply_plan(bole_live_t *l, bole_models_t *models, const c
     return st;
 }
 
+/* now + us on the clock of pthread_cond_timedwait (CLOCK_REALTIME). */
+static struct timespec s_deadline_us(long us)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_nsec += us * 1000L;
+    t.tv_sec += t.tv_nsec / 1000000000L;
+    t.tv_nsec %= 1000000000L;
+    return t;
+}
+
 /* While requests' writes are queued or running, our transaction would sit
  * between two of the writer's batches: ~1 ms of SQLite's write lock with
  * its fsync, which every put of the next batch waits for (docs/LIVE.md,
@@ -757,11 +768,7 @@ static void s_yield_to_writer(bole_live_t *l)
 {
     if (atomic_load(&l->daemon->writes_queued) == 0)
         return;
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += LIVE_YIELD_MAX_US * 1000L;
-    until.tv_sec += until.tv_nsec / 1000000000L;
-    until.tv_nsec %= 1000000000L;
+    struct timespec until = s_deadline_us(LIVE_YIELD_MAX_US);
     pthread_mutex_lock(&l->lock);
     l->yielding = 1;
     /* Woken by bole_live_writes_idle, by each commit's notify, or by stop. */
@@ -954,11 +961,7 @@ static bole_status_t s_read_window(bole_live_t *l, uint64_t upto, size_t *n_chan
 
 static void s_pause(bole_live_t *l, int ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += (long)ms * 1000000L;
-    until.tv_sec += until.tv_nsec / 1000000000L;
-    until.tv_nsec %= 1000000000L;
+    struct timespec until = s_deadline_us((long)ms * 1000L);
     pthread_mutex_lock(&l->lock);
     if (!l->stop)
         pthread_cond_timedwait(&l->wake, &l->lock, &until);
