@@ -286,7 +286,7 @@ bole_status_t bole_store_trend_scan(bole_store_t *store, int dimension, bole_sto
                                     void *ctx, char *err, size_t errlen);
 /* Calls fn(ctx, n, delta) for every stored delta with after < n <= until
  * (trend_rows.n, the row number; a row's deltas share it), in row order and
- * in their order within a row; *last_n is the largest n
+ * in their order within a row; *last_n (unless NULL) is the largest n
  * seen (after if none). fn returns nonzero to stop (an error). */
 typedef int (*bole_store_trend_row_fn)(void *ctx, int64_t n, const bole_store_trend_delta_t *delta);
 bole_status_t bole_store_trend_scan_rows(bole_store_t *store, int64_t after, int64_t until,

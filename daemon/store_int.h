@@ -18,7 +18,6 @@
 /* Statements of the writer's per-put path, prepared once per connection
  * (parsing them anew cost about a sixth of the writer's time; see
  * docs/TRENDS.md). Talent and need variants are adjacent: + entity. */
-
 typedef enum {
     BOLE_STMT_FIND,                         /* id by external id */
     BOLE_STMT_PEEK = BOLE_STMT_FIND + 2,    /* id, updated_at, profile */

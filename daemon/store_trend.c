@@ -90,10 +90,9 @@ static const char *s_get_str(unpack_t *u)
 
 /* Calls fn(ctx, n, delta) for each delta of a packed row, in order.
  * Returns 0, -1 if the row is damaged, or 1 if fn stopped. */
-typedef int (*row_delta_fn)(void *ctx, int64_t n, const bole_store_trend_delta_t *d);
 
 static int s_unpack(const void *blob, size_t len, int64_t n, int64_t at, char **text,
-                    size_t *text_cap, row_delta_fn fn, void *ctx)
+                    size_t *text_cap, bole_store_trend_row_fn fn, void *ctx)
 {
     const unsigned char *p = blob;
     if (len < 1 || p[0] != PACK_VERSION)
@@ -169,9 +168,9 @@ bole_status_t bole_store_trend_insert(bole_store_t *store, size_t n,
     return BOLE_OK;
 }
 
-/* Scans trend_rows rows after < n <= until in row order, unpacking each. */
-static bole_status_t s_scan(bole_store_t *store, int64_t after, int64_t until, row_delta_fn fn,
-                            void *ctx, int64_t *last_n, char *err, size_t errlen)
+bole_status_t bole_store_trend_scan_rows(bole_store_t *store, int64_t after, int64_t until,
+                                         bole_store_trend_row_fn fn, void *ctx,
+                                         int64_t *last_n, char *err, size_t errlen)
 {
     if (last_n)
         *last_n = after;
@@ -209,13 +208,6 @@ static bole_status_t s_scan(bole_store_t *store, int64_t after, int64_t until, r
     if (status == BOLE_OK && rc != SQLITE_DONE)
         return bole_store_fail(store->db, rc, "trend scan", err, errlen);
     return status;
-}
-
-bole_status_t bole_store_trend_scan_rows(bole_store_t *store, int64_t after, int64_t until,
-                                         bole_store_trend_row_fn fn, void *ctx,
-                                         int64_t *last_n, char *err, size_t errlen)
-{
-    return s_scan(store, after, until, fn, ctx, last_n, err, errlen);
 }
 
 bole_status_t bole_store_trend_snapshot_get(bole_store_t *store, void **data, size_t *len,
@@ -290,7 +282,7 @@ bole_status_t bole_store_trend_scan(bole_store_t *store, int dimension, bole_sto
                                     void *ctx, char *err, size_t errlen)
 {
     dim_scan_t s = {dimension, fn, ctx};
-    return s_scan(store, 0, INT64_MAX, s_dim_delta, &s, NULL, err, errlen);
+    return bole_store_trend_scan_rows(store, 0, INT64_MAX, s_dim_delta, &s, NULL, err, errlen);
 }
 
 #define TEMP_INSERT_SQL(table) \
@@ -359,7 +351,8 @@ bole_status_t bole_store_trend_reconcile(bole_store_t *store, int64_t now, size_
         if (rc != SQLITE_OK)
             st = bole_store_fail(store->db, rc, "trend reconcile", err, errlen);
         else
-            st = s_scan(store, 0, INT64_MAX, s_stored_row, ins, NULL, err, errlen);
+            st = bole_store_trend_scan_rows(store, 0, INT64_MAX, s_stored_row, ins, NULL, err,
+                                            errlen);
         sqlite3_finalize(ins);
     }
     /* expected - stored, where stored deltas up to now count at now. */
