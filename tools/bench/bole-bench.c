@@ -58,6 +58,7 @@
 #define N_ZONES 12
 #define N_INDUSTRIES 16
 #define BATCH 1000
+#define STEAL_NOTE_PCT 5.0      /* above this, a phase's figures are flagged */
 
 static const char *s_zones[N_ZONES] = {
     "Zone-Hi-Tech", "Zone-Port", "Zone-Airport", "Zone-Bio", "Zone-Old-Town", "Zone-North",
@@ -445,8 +446,47 @@ typedef struct {
     double seconds;
     size_t ok, errors, candidates;
     double p50, p99;
+    double steal_pct, iowait_pct; /* Of the machine's CPU time during the run; < 0: unknown. */
     char first_error[256];
 } run_result_t;
+
+/* The machine's CPU time so far, from /proc/stat's first line (in ticks). */
+typedef struct {
+    unsigned long long total, steal, iowait;
+    int ok;
+} cpu_ticks_t;
+
+static cpu_ticks_t s_cpu_ticks(void)
+{
+    cpu_ticks_t t = { 0 };
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return t;
+    unsigned long long v[8] = { 0 }; /* user nice system idle iowait irq softirq steal */
+    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+               &v[4], &v[5], &v[6], &v[7]) == 8) {
+        for (int i = 0; i < 8; i++)
+            t.total += v[i];
+        t.iowait = v[4];
+        t.steal = v[7];
+        t.ok = 1;
+    }
+    fclose(f);
+    return t;
+}
+
+/* Steal is CPU time the hypervisor gave other guests: on a shared machine
+ * it, not the daemon, often decides a phase's figures, so each phase says
+ * how much there was. */
+static void s_cpu_share(cpu_ticks_t a, cpu_ticks_t b, double *steal_pct, double *iowait_pct)
+{
+    *steal_pct = *iowait_pct = -1;
+    if (!a.ok || !b.ok || b.total <= a.total)
+        return;
+    double total = (double)(b.total - a.total);
+    *steal_pct = 100.0 * (double)(b.steal - a.steal) / total;
+    *iowait_pct = 100.0 * (double)(b.iowait - a.iowait) / total;
+}
 
 /* Run n threads of template tmpl; prints a progress line every 5 s for
  * load/embed jobs (label). */
@@ -457,6 +497,7 @@ static run_result_t s_run(const job_t *tmpl, int n, const char *label)
     atomic_size_t next = 0;
     atomic_store(&s_progress, 0);
     atomic_store(&s_finished, 0);
+    cpu_ticks_t ticks0 = s_cpu_ticks();
     double t0 = kit_now_s();
     for (int i = 0; i < n; i++) {
         jobs[i] = *tmpl;
@@ -484,6 +525,7 @@ static run_result_t s_run(const job_t *tmpl, int n, const char *label)
     run_result_t r;
     memset(&r, 0, sizeof r);
     r.seconds = kit_now_s() - t0;
+    s_cpu_share(ticks0, s_cpu_ticks(), &r.steal_pct, &r.iowait_pct);
     lat_t all = { 0 };
     for (int i = 0; i < n; i++) {
         r.ok += jobs[i].ok;
@@ -584,10 +626,20 @@ static void s_usage(FILE *f)
                "  defaults: N 100000, M 10000, C 8, S 10 seconds per timed phase\n");
 }
 
+static void s_print_machine(const run_result_t *r)
+{
+    if (r->steal_pct >= 0)
+        printf("    machine meanwhile: CPU steal %.1f %%, iowait %.1f %%%s\n", r->steal_pct,
+               r->iowait_pct,
+               r->steal_pct > STEAL_NOTE_PCT ? "  (other guests took CPU: compare with care)"
+                                             : "");
+}
+
 static void s_print_run(const char *what, const run_result_t *r, const char *unit)
 {
     printf("  %-44s %9.0f %s  p50 %7.3f ms  p99 %7.3f ms  (%zu ok, %zu errors)\n", what,
            (double)r->ok / r->seconds, unit, r->p50, r->p99, r->ok, r->errors);
+    s_print_machine(r);
     if (r->first_error[0])
         printf("    first error: %s\n", r->first_error);
 }
@@ -1003,6 +1055,7 @@ int main(int argc, char **argv)
     printf("  talents: %zu in %.1f s = %.0f talents/s (batch p50 %.0f ms, p99 %.0f ms)%s%s\n",
            lt.ok, lt.seconds, (double)lt.ok / lt.seconds, lt.p50, lt.p99,
            lt.errors ? "  ERRORS: " : "", lt.first_error);
+    s_print_machine(&lt);
     printf("  needs:   %zu in %.1f s = %.0f needs/s%s%s\n", ln.ok, ln.seconds,
            (double)ln.ok / ln.seconds, ln.errors ? "  ERRORS: " : "", ln.first_error);
     if (lt.ok < n_talents || ln.ok < n_needs)
