@@ -55,6 +55,7 @@
 #define IX_DELTA_MERGE 4096        /* IVF: merge the delta tier at this size. */
 #define IX_MIN_ANN 1000            /* Explicit IVF/HNSW: smallest ANN tier. */
 #define IX_TRAIN_PER_LIST 40       /* IVF training sample per list (FAISS wants >= 39). */
+#define IX_BOOT_NLIST 256          /* IVF: most lists of a first tier (s_build_ivf). */
 #define IX_MAX_ATTEMPTS 4          /* ANN over-fetch rounds before exact. */
 #define IX_HNSW_MAX_FETCH 4096     /* HNSW: larger over-fetch goes exact. */
 #define IX_BLOCK 256               /* Exact scan block (slots). */
@@ -1382,6 +1383,14 @@ static int s_build_ivf(bole_index_t *ix, char *err, size_t errlen)
     int nlist = s_auto_nlist(ix, live);
     if ((size_t)nlist > live / 39)
         nlist = (int)(live / 39 > 0 ? live / 39 : 1);
+    /* Until a first tier exists every search scans all vectors, and
+     * training 1,024 lists takes ~6 s of both cores, so a growing index
+     * would serve exact scans of a growing set for that long (a Match cost
+     * 5x its CPU during a 100 k import, docs/LIVE.md). The first tier gets
+     * at most 256 lists (~0.4 s); maintain() then finds that the size calls
+     * for more and builds the full tier while searches use this one. */
+    if (ix->ann == NULL && nlist > IX_BOOT_NLIST)
+        nlist = IX_BOOT_NLIST;
     size_t ns = (size_t)nlist * IX_TRAIN_PER_LIST;
     if (ns > live)
         ns = live;

@@ -1034,6 +1034,69 @@ static void test_writes_during_build(void)
     free(gone);
 }
 
+/* A growing index's first IVF tier is a quick one of 256 lists (searches
+ * are exact scans until it exists); the next maintain() replaces it with
+ * the tier its size calls for, and both answer at the recall target. */
+static void test_bootstrap_tier(void)
+{
+    const int d = 16, nc = 50, nq = 40;
+    const size_t n = 20000, k = 50;
+    float *x = malloc(n * d * sizeof *x), *qs = malloc((size_t)nq * d * sizeof *qs);
+    float *centres = malloc((size_t)nc * d * sizeof *centres);
+    int64_t *ids = malloc(n * sizeof *ids);
+    random_vecs(centres, (size_t)nc, d);
+    clustered_vecs(x, n, d, centres, nc, 0.6f);
+    clustered_vecs(qs, (size_t)nq, d, centres, nc, 0.6f);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = (int64_t)i;
+    char err[256] = "";
+    bole_index_options_t o;
+    bole_index_default_options(&o);
+    CHECK(o.kind == BOLE_INDEX_AUTO);
+    CHECK(o.ivf_nlist >= 512);
+    o.exact_threshold = n; /* 20,000 vectors call for 512 lists (4 * sqrt(n), n / 39). */
+    bole_index_t *ix = NULL;
+    REQUIRE(bole_index_new(&ix, d, &o, err, sizeof err) == 0);
+    REQUIRE(bole_index_upsert_batch(ix, n, ids, x, err, sizeof err) == 0);
+    bole_index_stats_t st;
+    bole_index_stats(ix, &st);
+    CHECK_EQ_STR(st.kind, "flat");
+
+    size_t nlist = 0, max_len = 0;
+    double imbalance = 0;
+    CHECK_EQ_INT(bole_index_maintain(ix, err, sizeof err), 0);
+    bole_index_stats(ix, &st);
+    bole_index_ivf_balance(ix, &nlist, &max_len, &imbalance);
+    CHECK_EQ_STR(st.kind, "ivf");
+    CHECK_EQ_INT((long long)nlist, 256);
+    CHECK_EQ_INT((long long)st.ann_size, (long long)n);
+    size_t short_n = 0;
+    double rec_boot = heldout_recall(ix, x, n, d, qs, nq, k, NULL, &short_n);
+    CHECK_EQ_INT((long long)short_n, 0);
+    CHECK(rec_boot >= o.recall_target - 0.01);
+
+    CHECK_EQ_INT(bole_index_maintain(ix, err, sizeof err), 0);
+    bole_index_stats(ix, &st);
+    bole_index_ivf_balance(ix, &nlist, &max_len, &imbalance);
+    CHECK_EQ_INT((long long)nlist, 512);
+    CHECK_EQ_INT((long long)st.ann_size, (long long)n);
+    CHECK_EQ_INT((long long)st.delta_size, 0);
+    double rec_full = heldout_recall(ix, x, n, d, qs, nq, k, NULL, &short_n);
+    CHECK_EQ_INT((long long)short_n, 0);
+    CHECK(rec_full >= o.recall_target - 0.01);
+    fprintf(stderr, "bootstrap tier: 256 lists recall@%zu %.4f, then 512 lists %.4f\n", k,
+            rec_boot, rec_full);
+    /* Sized now: no further build. */
+    CHECK_EQ_INT(bole_index_maintain(ix, err, sizeof err), 0);
+    bole_index_ivf_balance(ix, &nlist, &max_len, &imbalance);
+    CHECK_EQ_INT((long long)nlist, 512);
+    bole_index_destroy(&ix);
+    free(x);
+    free(qs);
+    free(centres);
+    free(ids);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/bole-test-index-XXXXXX");
@@ -1048,6 +1111,7 @@ int main(void)
     test_recall();
     test_calibration();
     test_writes_during_build();
+    test_bootstrap_tier();
     rmdir(tmpdir);
     return check_summary();
 }
