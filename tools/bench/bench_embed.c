@@ -42,6 +42,28 @@ int bench_embed_need(const Bole__Need *n, float *out)
     return bole_embed_need(s_model, n, out, err, sizeof err) == BOLE_OK ? 0 : -1;
 }
 
+/* Runs maintenance as the daemon's maintainer thread would, until it has
+ * nothing left to do: the first IVF tier is a quick one, the next pass
+ * builds the tier the size calls for, later passes merge the delta tier. */
+static void s_maintain_settled(bole_index_t *ix)
+{
+    char err[256];
+    size_t nlist = 0, max_len;
+    double imbalance;
+    for (int i = 0; i < 50; i++) {
+        if (bole_index_maintain(ix, err, sizeof err) != 0) {
+            fprintf(stderr, "index maintain: %s\n", err);
+            return;
+        }
+        size_t was = nlist;
+        bole_index_ivf_balance(ix, &nlist, &max_len, &imbalance);
+        bole_index_stats_t st;
+        bole_index_stats(ix, &st);
+        if (st.delta_size == 0 && nlist == was)
+            return;
+    }
+}
+
 bench_index_t *bench_index_new(int dim, int flat, const float *vecs, size_t n)
 {
     bole_index_options_t o;
@@ -68,18 +90,8 @@ bench_index_t *bench_index_new(int dim, int flat, const float *vecs, size_t n)
         }
     }
     free(ids);
-    /* Let maintenance train/build the ANN tier and merge the delta tier,
-     * as the daemon's maintainer thread does. */
-    for (int i = 0; i < 50; i++) {
-        if (bole_index_maintain(ix, err, sizeof err) != 0) {
-            fprintf(stderr, "index maintain: %s\n", err);
-            break;
-        }
-        bole_index_stats_t st;
-        bole_index_stats(ix, &st);
-        if (flat || st.delta_size == 0 || n < 1000)
-            break;
-    }
+    if (!flat && n >= 1000)
+        s_maintain_settled(ix);
     return (bench_index_t *)ix;
 }
 
@@ -178,8 +190,7 @@ void bench_ann_sweep(int dim, const float *vecs, size_t n, const float *queries,
         bole_index_upsert_batch(ix, n, ids, vecs, err, sizeof err);
         free(ids);
         t0 = s_now();
-        if (bole_index_maintain(ix, err, sizeof err) != 0)
-            fprintf(stderr, "maintain: %s\n", err);
+        s_maintain_settled(ix);
         double build = s_now() - t0;
         size_t nl, maxl;
         double imb;
