@@ -803,6 +803,38 @@ static void clustered_vecs(float *x, size_t n, int d, const float *centres, int 
 
 /* Held-out recall@k of ix over x[0..n) (ids 0..n-1) for nq fresh queries
  * made by gen; also counts searches that came back short of k. */
+/* n clustered vectors with ids 0..n-1, and nq queries from the same nc
+ * clusters (sigma 0.6). */
+typedef struct {
+    float *x, *qs, *centres;
+    int64_t *ids;
+} clustered_set_t;
+
+static clustered_set_t clustered_set_new(size_t n, int d, int nc, int nq)
+{
+    clustered_set_t c = {
+        .x = malloc(n * d * sizeof *c.x),
+        .qs = malloc((size_t)nq * d * sizeof *c.qs),
+        .centres = malloc((size_t)nc * d * sizeof *c.centres),
+        .ids = malloc(n * sizeof *c.ids),
+    };
+    REQUIRE(c.x && c.qs && c.centres && c.ids);
+    random_vecs(c.centres, (size_t)nc, d);
+    clustered_vecs(c.x, n, d, c.centres, nc, 0.6f);
+    clustered_vecs(c.qs, (size_t)nq, d, c.centres, nc, 0.6f);
+    for (size_t i = 0; i < n; i++)
+        c.ids[i] = (int64_t)i;
+    return c;
+}
+
+static void clustered_set_free(clustered_set_t *c)
+{
+    free(c->x);
+    free(c->qs);
+    free(c->centres);
+    free(c->ids);
+}
+
 static double heldout_recall(bole_index_t *ix, const float *x, size_t n, int d, const float *qs,
                              int nq, size_t k, filt_fn f, size_t *short_out)
 {
@@ -839,14 +871,9 @@ static void test_calibration(void)
     const int d = 64, nc = 100, nq = SLOW_BUILD ? 40 : 200;
     const size_t n = SLOW_BUILD ? 20000 : 40000, k = 200;
     const double target = 0.98;
-    float *x = malloc(n * d * sizeof *x), *qs = malloc((size_t)nq * d * sizeof *qs);
-    float *centres = malloc((size_t)nc * d * sizeof *centres);
-    int64_t *ids = malloc(n * sizeof *ids);
-    random_vecs(centres, (size_t)nc, d);
-    clustered_vecs(x, n, d, centres, nc, 0.6f);
-    clustered_vecs(qs, (size_t)nq, d, centres, nc, 0.6f);
-    for (size_t i = 0; i < n; i++)
-        ids[i] = (int64_t)i;
+    clustered_set_t set = clustered_set_new(n, d, nc, nq);
+    float *x = set.x, *qs = set.qs;
+    int64_t *ids = set.ids;
     char err[256] = "";
     bole_index_options_t o;
     bole_index_default_options(&o);
@@ -937,10 +964,7 @@ static void test_calibration(void)
     CHECK_EQ_INT(short_n, 0);
     bole_index_destroy(&ix);
     free(proj);
-    free(x);
-    free(qs);
-    free(centres);
-    free(ids);
+    clustered_set_free(&set);
 }
 
 /* Writes while an IVF tier is being built (the build drops the writer
@@ -1041,14 +1065,7 @@ static void test_bootstrap_tier(void)
 {
     const int d = 16, nc = 50, nq = 40;
     const size_t n = 20000, k = 50;
-    float *x = malloc(n * d * sizeof *x), *qs = malloc((size_t)nq * d * sizeof *qs);
-    float *centres = malloc((size_t)nc * d * sizeof *centres);
-    int64_t *ids = malloc(n * sizeof *ids);
-    random_vecs(centres, (size_t)nc, d);
-    clustered_vecs(x, n, d, centres, nc, 0.6f);
-    clustered_vecs(qs, (size_t)nq, d, centres, nc, 0.6f);
-    for (size_t i = 0; i < n; i++)
-        ids[i] = (int64_t)i;
+    clustered_set_t set = clustered_set_new(n, d, nc, nq);
     char err[256] = "";
     bole_index_options_t o;
     bole_index_default_options(&o);
@@ -1057,7 +1074,7 @@ static void test_bootstrap_tier(void)
     o.exact_threshold = n; /* 20,000 vectors call for 512 lists (4 * sqrt(n), n / 39). */
     bole_index_t *ix = NULL;
     REQUIRE(bole_index_new(&ix, d, &o, err, sizeof err) == 0);
-    REQUIRE(bole_index_upsert_batch(ix, n, ids, x, err, sizeof err) == 0);
+    REQUIRE(bole_index_upsert_batch(ix, n, set.ids, set.x, err, sizeof err) == 0);
     bole_index_stats_t st;
     bole_index_stats(ix, &st);
     CHECK_EQ_STR(st.kind, "flat");
@@ -1071,7 +1088,7 @@ static void test_bootstrap_tier(void)
     CHECK_EQ_INT((long long)nlist, 256);
     CHECK_EQ_INT((long long)st.ann_size, (long long)n);
     size_t short_n = 0;
-    double rec_boot = heldout_recall(ix, x, n, d, qs, nq, k, NULL, &short_n);
+    double rec_boot = heldout_recall(ix, set.x, n, d, set.qs, nq, k, NULL, &short_n);
     CHECK_EQ_INT((long long)short_n, 0);
     CHECK(rec_boot >= o.recall_target - 0.01);
 
@@ -1081,7 +1098,7 @@ static void test_bootstrap_tier(void)
     CHECK_EQ_INT((long long)nlist, 512);
     CHECK_EQ_INT((long long)st.ann_size, (long long)n);
     CHECK_EQ_INT((long long)st.delta_size, 0);
-    double rec_full = heldout_recall(ix, x, n, d, qs, nq, k, NULL, &short_n);
+    double rec_full = heldout_recall(ix, set.x, n, d, set.qs, nq, k, NULL, &short_n);
     CHECK_EQ_INT((long long)short_n, 0);
     CHECK(rec_full >= o.recall_target - 0.01);
     fprintf(stderr, "bootstrap tier: 256 lists recall@%zu %.4f, then 512 lists %.4f\n", k,
@@ -1091,10 +1108,7 @@ static void test_bootstrap_tier(void)
     bole_index_ivf_balance(ix, &nlist, &max_len, &imbalance);
     CHECK_EQ_INT((long long)nlist, 512);
     bole_index_destroy(&ix);
-    free(x);
-    free(qs);
-    free(centres);
-    free(ids);
+    clustered_set_free(&set);
 }
 
 int main(void)
