@@ -765,6 +765,7 @@ void bole_index_stats(const bole_index_t *ix, bole_index_stats_t *out)
     if (s_use_ann(ix))
         out->kind = ix->ann_kind == ANN_IVF ? "ivf" : "hnsw";
     out->nprobe = ix->ann_kind == ANN_IVF ? s_nprobe(ix) : 0;
+    out->nlist = ix->ann_kind == ANN_IVF ? ix->nlist : 0;
     out->calib_gen = ix->cal_gen;
     out->calib_nprobe = ix->cal_last_np;
     out->calib_recall = ix->cal_last_recall;

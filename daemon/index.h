@@ -167,6 +167,8 @@ typedef struct {
     const char *kind;   /* "flat", "ivf" or "hnsw" (current search tier). */
     int nprobe;         /* IVF lists a plain search probes now (0 without an
                            IVF tier). */
+    int nlist;          /* IVF lists of the current tier (0 without one; the
+                           quick first tier has at most 256). */
     unsigned calib_gen; /* Calibrations so far (changes when one finishes). */
     int calib_nprobe;   /* Last calibration: the nprobe it chose (0 = none), */
     double calib_recall;/* its measured recall@200 at that nprobe, */

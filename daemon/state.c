@@ -499,9 +499,9 @@ static void s_log_calibration(const char *side, bole_index_t *index, unsigned *g
         return;
     *gen = st.calib_gen;
     if (st.calib_nprobe > 0)
-        log_info("%s index: nprobe %d chosen over %zu vectors (recall@200 %.4f on %d of "
-                 "its own vectors, %.0f ms)", side, st.calib_nprobe, st.calib_size,
-                 st.calib_recall, st.calib_queries, st.calib_ms);
+        log_info("%s index: nprobe %d of %d lists chosen over %zu vectors (recall@200 "
+                 "%.4f on %d of its own vectors, %.0f ms)", side, st.calib_nprobe, st.nlist,
+                 st.calib_size, st.calib_recall, st.calib_queries, st.calib_ms);
 }
 
 static void *s_maintain_main(void *arg)

@@ -1078,6 +1078,7 @@ static void test_bootstrap_tier(void)
     bole_index_stats_t st;
     bole_index_stats(ix, &st);
     CHECK_EQ_STR(st.kind, "flat");
+    CHECK_EQ_INT(st.nlist, 0);
 
     size_t nlist = 0, max_len = 0;
     double imbalance = 0;
@@ -1086,6 +1087,7 @@ static void test_bootstrap_tier(void)
     bole_index_ivf_balance(ix, &nlist, &max_len, &imbalance);
     CHECK_EQ_STR(st.kind, "ivf");
     CHECK_EQ_INT((long long)nlist, 256);
+    CHECK_EQ_INT(st.nlist, 256);
     CHECK_EQ_INT((long long)st.ann_size, (long long)n);
     size_t short_n = 0;
     double rec_boot = heldout_recall(ix, set.x, n, d, set.qs, nq, k, NULL, &short_n);
@@ -1096,6 +1098,7 @@ static void test_bootstrap_tier(void)
     bole_index_stats(ix, &st);
     bole_index_ivf_balance(ix, &nlist, &max_len, &imbalance);
     CHECK_EQ_INT((long long)nlist, 512);
+    CHECK_EQ_INT(st.nlist, 512);
     CHECK_EQ_INT((long long)st.ann_size, (long long)n);
     CHECK_EQ_INT((long long)st.delta_size, 0);
     double rec_full = heldout_recall(ix, set.x, n, d, set.qs, nq, k, NULL, &short_n);

@@ -48,17 +48,16 @@ int bench_embed_need(const Bole__Need *n, float *out)
 static void s_maintain_settled(bole_index_t *ix)
 {
     char err[256];
-    size_t nlist = 0, max_len;
-    double imbalance;
+    int nlist = 0;
     for (int i = 0; i < 50; i++) {
         if (bole_index_maintain(ix, err, sizeof err) != 0) {
             fprintf(stderr, "index maintain: %s\n", err);
             return;
         }
-        size_t was = nlist;
-        bole_index_ivf_balance(ix, &nlist, &max_len, &imbalance);
         bole_index_stats_t st;
         bole_index_stats(ix, &st);
+        int was = nlist;
+        nlist = st.nlist;
         if (st.delta_size == 0 && nlist == was)
             return;
     }
