@@ -90,7 +90,6 @@ static const char *s_get_str(unpack_t *u)
 
 /* Calls fn(ctx, n, delta) for each delta of a packed row, in order.
  * Returns 0, -1 if the row is damaged, or 1 if fn stopped. */
-
 static int s_unpack(const void *blob, size_t len, int64_t n, int64_t at, char **text,
                     size_t *text_cap, bole_store_trend_row_fn fn, void *ctx)
 {

@@ -801,8 +801,6 @@ static void clustered_vecs(float *x, size_t n, int d, const float *centres, int 
     }
 }
 
-/* Held-out recall@k of ix over x[0..n) (ids 0..n-1) for nq fresh queries
- * made by gen; also counts searches that came back short of k. */
 /* n clustered vectors with ids 0..n-1, and nq queries from the same nc
  * clusters (sigma 0.6). */
 typedef struct {
@@ -835,6 +833,8 @@ static void clustered_set_free(clustered_set_t *c)
     free(c->ids);
 }
 
+/* Held-out recall@k of ix over x[0..n) (ids 0..n-1) for nq fresh queries
+ * made by gen; also counts searches that came back short of k. */
 static double heldout_recall(bole_index_t *ix, const float *x, size_t n, int d, const float *qs,
                              int nq, size_t k, filt_fn f, size_t *short_out)
 {
