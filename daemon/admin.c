@@ -68,6 +68,8 @@ bole_status_t bole_handle_stats(bole_call_t *call)
     s->sqlite_heap_bytes = (uint64_t)sqlite3_memory_used();
     struct mallinfo2 mi = mallinfo2();
     s->heap_in_use_bytes = (uint64_t)mi.uordblks + (uint64_t)mi.hblkhd;
+    s->bulk_acks_paced = atomic_load(&d->bulk_acks_paced);
+    s->bulk_pace_ms = atomic_load(&d->bulk_pace_us) / 1000;
     bole_stats_totals(d->stats, &s->requests, &s->errors);
 
     /* One row per method that has been called (slot 0: undecodable requests). */

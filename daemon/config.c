@@ -50,6 +50,9 @@ static const option_t s_options[] = {
              "requests queued or running at once; more are answered RESOURCE_EXHAUSTED"),
     LONG_OPT("max-client-in-flight", max_client_in_flight, 1, 1000000, "256",
              "requests one connection may have queued or running; more are refused"),
+    LONG_OPT("busy-bulk-rate", busy_bulk_rate, 0, 100000000, "3000",
+             "while reads are being answered, bulk puts are acknowledged at this many "
+             "profiles/s at most, so an import leaves CPU to Match (0 = no limit)"),
     STR_OPT("auth", auth, "",
             "allow-list of client keys (name role key [zones]); turns CURVE encryption on"),
     STR_OPT("server-key", server_key, "",

@@ -21,6 +21,7 @@ typedef struct {
     long max_bulk_items;            /* Items per bulk request. */
     long max_in_flight;             /* Requests queued or running, all clients. */
     long max_client_in_flight;      /* Requests queued or running, one connection. */
+    long busy_bulk_rate;            /* Bulk-put profiles/s acknowledged while reads run; 0 = any. */
     char auth[BOLE_PATH_MAX];       /* Allow-list of client keys; set = CURVE on. */
     char server_key[BOLE_PATH_MAX]; /* Server secret key file ("" = next to the DB). */
     long insecure;                  /* 1: allow non-loopback binds without CURVE. */

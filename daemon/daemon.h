@@ -57,6 +57,8 @@ typedef struct {
     bole_stats_t *stats;        /* Per-method counters, slot = Request body case. */
     int64_t started_ms;         /* Wall clock at start, Unix ms. */
     uint64_t events_published;  /* Events sent on the PUB socket. */
+    atomic_ullong bulk_acks_paced; /* Bulk-put answers held back (--busy-bulk-rate). */
+    atomic_ullong bulk_pace_us;    /* ... and for how long, in all. */
     volatile int draining;      /* 1 once shutdown began: Health says DRAINING. */
     atomic_long writes_queued;  /* Write requests received, not yet through the writer. */
     pthread_mutex_t models_lock;/* Guards models and every refs count. */

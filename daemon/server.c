@@ -21,6 +21,15 @@
  * [identity][empty delimiter][payload]; a DEALER may omit the delimiter. We
  * answer with the same envelope. Exactly one payload frame is accepted.
  *
+ * Bulk puts yield to reads. A bulk put's work — SQLite writes, embedding,
+ * IVF training, live matching — fills both cores of a small machine, and a
+ * Match then waits for a CPU (docs/LIVE.md, "Pacing bulk puts"). So while
+ * other reads arrived within the last second, bulk-put answers are sent no
+ * faster than --busy-bulk-rate profiles a second: each one is held, already
+ * committed, until the import's budget allows it, and a client that waits
+ * for its answer before sending more is paced. Nothing is held while no
+ * reads come, nor at shutdown.
+ *
  * Signals only set flags; the loop polls with a short timeout and acts on
  * them. On shutdown it answers everything already received, then stops.
  */
@@ -76,6 +85,8 @@ typedef struct {
     uint64_t received_us;       /* For the latency figure. */
     bole_status_t status;       /* Result. */
     uint8_t *reply;             /* Packed bole.Response (malloc). */
+    size_t items;               /* Profiles a put carried (set when done). */
+    uint64_t release_us;        /* Held bulk-put answer: when it may go. */
     size_t reply_len;
     uint64_t write_seq;         /* Writes: receipt order, kept by the writer. */
     int answered;               /* Failed on the prep thread: reply packed, write nothing. */
@@ -115,6 +126,9 @@ struct bole_server {
     int prep_started;
     size_t in_flight;           /* Jobs queued or running (server thread only). */
     uint64_t write_seq;         /* Last write_seq given (server thread only). */
+    uint64_t last_read_us;      /* When the last read other than health/stats came. */
+    uint64_t bulk_next_us;      /* When the next bulk-put answer may go (pacing). */
+    job_t *held_head, *held_tail; /* Bulk-put answers held back, release order. */
     bole_peers_t *peers;        /* Jobs in flight per connection (server thread only). */
     bole_auth_t *auth;          /* Allow-list; NULL when CURVE is off. */
     pthread_t zap_thread;       /* Answers ZeroMQ's authentication requests. */
@@ -302,6 +316,7 @@ static void s_complete_quiet(bole_server_t *server, job_t *job)
     if (job->status != BOLE_OK)
         log_debug("request %s: %s", job->slot ? bole_protocol_method_name(job->slot) : "(invalid)",
                   bole_status_text(job->status));
+    job->items = job->request ? bole_put_prep_items(job->request) : 0;
     bole_protocol_free_request(&job->request);
     bole_queue_push(&server->done, &job->link);
 }
@@ -650,19 +665,82 @@ static void s_flush_outbound(bole_server_t *server)
     }
 }
 
+static void s_finish(bole_server_t *server, job_t *job)
+{
+    bole_peers_release(server->peers, zmq_msg_data(&job->identity),
+                       zmq_msg_size(&job->identity));
+    s_send_reply(server, job);
+    server->in_flight--;
+}
+
+/* Whether job's answer must wait (see the file comment); if so, queues it
+ * with its release time. Server thread only. */
+static int s_hold_bulk_answer(bole_server_t *server, job_t *job, uint64_t now)
+{
+    long rate = server->daemon->config.busy_bulk_rate;
+    if (rate <= 0 || server->daemon->draining || job->status != BOLE_OK || job->items == 0 ||
+        (job->slot != BOLE__REQUEST__BODY_PUT_TALENTS &&
+         job->slot != BOLE__REQUEST__BODY_PUT_NEEDS))
+        return 0;
+    if (server->last_read_us == 0 || now - server->last_read_us > 1000000) {
+        server->bulk_next_us = now; /* Not busy: no debt carried into the next busy spell. */
+        return 0;
+    }
+    size_t items = job->items;
+    uint64_t release = server->bulk_next_us > now ? server->bulk_next_us : now;
+    server->bulk_next_us = release + (uint64_t)((double)items * 1e6 / (double)rate);
+    if (release <= now)
+        return 0;
+    job->release_us = release;
+    job->link.next = NULL;
+    if (server->held_tail)
+        server->held_tail->link.next = &job->link;
+    else
+        server->held_head = job;
+    server->held_tail = job;
+    atomic_fetch_add(&server->daemon->bulk_acks_paced, 1);
+    atomic_fetch_add(&server->daemon->bulk_pace_us, release - now);
+    return 1;
+}
+
+/* Sends the held answers that are due (all of them when draining). */
+static void s_release_held(bole_server_t *server)
+{
+    uint64_t now = bole_monotonic_us();
+    while (server->held_head &&
+           (server->held_head->release_us <= now || server->daemon->draining)) {
+        job_t *job = server->held_head;
+        server->held_head = (job_t *)job->link.next;
+        if (!server->held_head)
+            server->held_tail = NULL;
+        s_finish(server, job);
+    }
+}
+
+/* Milliseconds until the first held answer is due, at most POLL_MS. */
+static long s_poll_timeout(const bole_server_t *server)
+{
+    if (!server->held_head)
+        return POLL_MS;
+    uint64_t now = bole_monotonic_us();
+    if (server->held_head->release_us <= now)
+        return 0;
+    uint64_t ms = (server->held_head->release_us - now + 999) / 1000;
+    return ms < POLL_MS ? (long)ms : POLL_MS;
+}
+
 static void s_flush_done(bole_server_t *server)
 {
     uint64_t count;
     ssize_t r = read(server->wake_fd, &count, sizeof count);
     (void)r; /* EAGAIN just means nothing new; the queue is the truth. */
     bole_queue_item_t *item = bole_queue_take_all(&server->done);
+    uint64_t now = bole_monotonic_us();
     while (item) {
         bole_queue_item_t *next = item->next;
         job_t *job = (job_t *)item;
-        bole_peers_release(server->peers, zmq_msg_data(&job->identity),
-                           zmq_msg_size(&job->identity));
-        s_send_reply(server, job);
-        server->in_flight--;
+        if (!s_hold_bulk_answer(server, job, now))
+            s_finish(server, job);
         item = next;
     }
     s_flush_outbound(server);
@@ -825,6 +903,8 @@ static int s_receive_one(bole_server_t *server)
     }
     server->in_flight++;
     if (bole_method_kind(job->slot) != BOLE_METHOD_WRITE) {
+        if (job->slot != BOLE__REQUEST__BODY_HEALTH && job->slot != BOLE__REQUEST__BODY_STATS)
+            server->last_read_us = job->received_us;
         bole_queue_push(&server->reads, &job->link);
         return 0;
     }
@@ -1019,7 +1099,7 @@ int bole_server_run(bole_server_t *server)
     };
     int status = 0;
     while (!s_shutdown_requested) {
-        int rc = zmq_poll(items, 2, POLL_MS);
+        int rc = zmq_poll(items, 2, s_poll_timeout(server));
         if (rc < 0 && zmq_errno() != EINTR) {
             log_error("poll failed: %s", zmq_strerror(zmq_errno()));
             status = -1;
@@ -1036,6 +1116,7 @@ int bole_server_run(bole_server_t *server)
                     break;
             }
         }
+        s_release_held(server);
         s_periodic(server);
     }
     /* Drain: take what already arrived, then wait for every answer. */
@@ -1043,6 +1124,7 @@ int bole_server_run(bole_server_t *server)
     int taken = 0;
     while (status == 0 && s_receive_one(server) == 0)
         taken++;
+    s_release_held(server); /* draining: every held answer goes now */
     while (server->in_flight > 0) {
         zmq_pollitem_t wake = {NULL, server->wake_fd, ZMQ_POLLIN, 0};
         zmq_poll(&wake, 1, POLL_MS);

@@ -2,11 +2,15 @@
  * than --max-client-in-flight gets RESOURCE_EXHAUSTED for the excess (and
  * those requests change nothing), the daemon-wide --max-in-flight refuses a
  * flood the same way, and a client that never reads its answers does not
- * hold up anybody else. */
+ * hold up anybody else. --busy-bulk-rate paces bulk-put answers while
+ * reads are served, never otherwise, and never holds one past shutdown. */
+#define _POSIX_C_SOURCE 200809L
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "check.h"
@@ -179,9 +183,169 @@ static void test_stuck_client(void)
     harness_destroy(&h);
 }
 
+/* ---- pacing of bulk puts (--busy-bulk-rate) ----------------------------- */
+
+#define PACE_BATCH 50
+
+static double s_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Packs put_talents of PACE_BATCH talents "<prefix><i>" with request id. */
+static size_t s_pack_bulk(const char *prefix, uint64_t id, uint8_t **out)
+{
+    Bole__Request req = BOLE__REQUEST__INIT;
+    Bole__PutTalentsRequest body = BOLE__PUT_TALENTS_REQUEST__INIT;
+    Bole__Talent t[PACE_BATCH];
+    Bole__Talent *tp[PACE_BATCH];
+    Bole__Skill s = BOLE__SKILL__INIT;
+    Bole__Skill *sp[] = { &s };
+    char ids[PACE_BATCH][64];
+    s.name = "welding";
+    s.level = 3;
+    for (int i = 0; i < PACE_BATCH; i++) {
+        bole__talent__init(&t[i]);
+        snprintf(ids[i], sizeof ids[i], "%s%d", prefix, i);
+        t[i].external_id = ids[i];
+        t[i].zone = "A";
+        t[i].occupation = "Welder";
+        t[i].skills = sp;
+        t[i].n_skills = 1;
+        tp[i] = &t[i];
+    }
+    body.talents = tp;
+    body.n_talents = PACE_BATCH;
+    req.id = id;
+    req.api_version = BOLE__API_VERSION__API_VERSION_1;
+    req.body_case = BOLE__REQUEST__BODY_PUT_TALENTS;
+    req.put_talents = &body;
+    size_t len = bole__request__get_packed_size(&req);
+    *out = malloc(len);
+    REQUIRE(*out != NULL);
+    return bole__request__pack(&req, *out);
+}
+
+/* One bulk put over the DEALER, waiting for its answer: its status. */
+static int s_bulk(void *d, const char *prefix, uint64_t id)
+{
+    uint8_t *buf = NULL;
+    size_t len = s_pack_bulk(prefix, id, &buf);
+    REQUIRE(zmq_send(d, buf, len, 0) == (int)len);
+    free(buf);
+    int status[1] = { -1 };
+    CHECK_EQ_INT(s_read_answers(d, 1, status, 1), 1);
+    return status[0];
+}
+
+static void s_pace_stats(bole_client_t *c, uint64_t *talents, uint64_t *paced, uint64_t *ms)
+{
+    Bole__Request req = BOLE__REQUEST__INIT;
+    Bole__StatsRequest body = BOLE__STATS_REQUEST__INIT;
+    Bole__Response *r = NULL;
+    req.body_case = BOLE__REQUEST__BODY_STATS;
+    req.stats = &body;
+    REQUIRE(bole_client_call(c, &req, &r) == BOLE_OK);
+    REQUIRE(r->status == BOLE__STATUS_CODE__OK && r->stats != NULL);
+    *talents = r->stats->talents;
+    *paced = r->stats->bulk_acks_paced;
+    *ms = r->stats->bulk_pace_ms;
+    bole_response_free(r);
+}
+
+/* At 100 profiles/s a bulk put of 50 has a budget of 0.5 s, far more than
+ * storing 50 takes even under a sanitizer, so the bounds below are lower
+ * bounds that a slow machine cannot break. */
+static void test_bulk_pacing(void)
+{
+    const char *args[] = { "--busy-bulk-rate", "100", NULL };
+    harness_t *h = harness_start(args);
+    REQUIRE(h != NULL);
+    void *d = s_dealer(h);
+    bole_client_t *c = harness_client(h, 10000);
+    REQUIRE(c != NULL);
+    uint64_t talents, paced, ms;
+
+    /* No reads (health and stats do not count): nothing held. */
+    for (int i = 0; i < 3; i++) {
+        char prefix[16];
+        snprintf(prefix, sizeof prefix, "Q%d-", i);
+        CHECK_EQ_INT(s_bulk(d, prefix, 1), BOLE__STATUS_CODE__OK);
+    }
+    s_pace_stats(c, &talents, &paced, &ms);
+    CHECK_EQ_INT((long long)talents, 3 * PACE_BATCH);
+    CHECK_EQ_INT((long long)paced, 0);
+
+    /* A read before each: the 2nd and 3rd answers wait for the budget. */
+    double t0 = s_now();
+    for (int i = 0; i < 3; i++) {
+        char prefix[16];
+        snprintf(prefix, sizeof prefix, "P%d-", i);
+        CHECK(s_exists(c, "Q0-0"));
+        CHECK_EQ_INT(s_bulk(d, prefix, 1), BOLE__STATUS_CODE__OK);
+    }
+    double took = s_now() - t0;
+    s_pace_stats(c, &talents, &paced, &ms);
+    printf("3 bulk puts of %d while reading: %.2f s, %llu answers held %llu ms\n", PACE_BATCH,
+           took, (unsigned long long)paced, (unsigned long long)ms);
+    CHECK(took >= 0.95); /* Answers at +0, >= +0.5 s, >= +1.0 s. */
+    CHECK_GE_INT((long long)paced, 1);
+    CHECK_GE_INT((long long)talents, 6 * PACE_BATCH);
+
+    bole_client_destroy(&c);
+    zmq_close(d);
+    CHECK_EQ_INT(harness_stop(h, 10000), 0);
+    harness_destroy(&h);
+
+    /* At 1 profile/s a second bulk put of 50 is held 50 s: shutdown must
+     * send it at once (harness_stop allows 10 s), and its data stays. */
+    const char *slow[] = { "--busy-bulk-rate", "1", NULL };
+    h = harness_start(slow);
+    REQUIRE(h != NULL);
+    d = s_dealer(h);
+    c = harness_client(h, 10000);
+    REQUIRE(c != NULL);
+    CHECK(!s_exists(c, "none"));
+    CHECK_EQ_INT(s_bulk(d, "S1-", 1), BOLE__STATUS_CODE__OK); /* Starts the budget. */
+    CHECK(!s_exists(c, "none"));
+    uint8_t *buf = NULL;
+    size_t len = s_pack_bulk("S2-", 1, &buf);
+    REQUIRE(zmq_send(d, buf, len, 0) == (int)len);
+    free(buf);
+    /* Wait until it is stored and held. */
+    for (int i = 0; i < 100; i++) {
+        s_pace_stats(c, &talents, &paced, &ms);
+        if (paced == 1)
+            break;
+        struct timespec nap = { 0, 50 * 1000 * 1000 };
+        nanosleep(&nap, NULL);
+    }
+    CHECK_EQ_INT((long long)paced, 1);
+    CHECK_GE_INT((long long)ms, 40000);
+    bole_client_destroy(&c);
+    double t1 = s_now();
+    CHECK_EQ_INT(harness_stop(h, 10000), 0);
+    int status[1] = { -1 };
+    CHECK_EQ_INT(s_read_answers(d, 1, status, 1), 1);
+    CHECK_EQ_INT(status[0], BOLE__STATUS_CODE__OK);
+    printf("answer held for %llu ms sent at shutdown, %.2f s after SIGTERM\n",
+           (unsigned long long)ms, s_now() - t1);
+    CHECK_EQ_INT(harness_restart(h), 0);
+    c = harness_client(h, 10000);
+    REQUIRE(c != NULL);
+    CHECK(s_exists(c, "S2-49"));
+    bole_client_destroy(&c);
+    zmq_close(d);
+    CHECK_EQ_INT(harness_stop(h, 10000), 0);
+    harness_destroy(&h);
+}
+
 static void test_bad_flags(void)
 {
     const char *const bad[][3] = {
+        { "--busy-bulk-rate", "-1", NULL },
         { "--max-in-flight", "0", NULL },
         { "--max-client-in-flight", "-3", NULL },
         { "--max-client-in-flight", "lots", NULL },
@@ -208,6 +372,7 @@ int main(void)
     s_flood(client_limit, "C", "--max-client-in-flight 4");
     s_flood(server_limit, "G", "--max-in-flight 4");
     test_stuck_client();
+    test_bulk_pacing();
     zmq_ctx_term(s_zmq);
     return check_summary();
 }

@@ -27,7 +27,8 @@
  * --live-import N measures the live stream's cost instead (docs/LIVE.md):
  * seed --needs and --talents, wait for the stream to drain, then
  * match_for_need latency idle, during an import of N talents (put_talents
- * of 1,000 from a second client) and while the matcher works off the
+ * of 1,000 from a second client, paced by --import-rate R if given) and
+ * while the matcher works off the
  * backlog; prints the p99 ratio and the matcher's throughput and CPU.
  */
 #define _GNU_SOURCE
@@ -230,6 +231,7 @@ typedef struct {
     size_t offset;             /* Load jobs: index of the first item. */
     atomic_int *done;          /* Timed jobs also stop when this is set. */
     int pause_ms;              /* Timed jobs: pause after each request. */
+    double rate;               /* Load jobs: items/s at most (0 = as fast as served). */
     int tid;
     /* In-process. */
     bench_index_t *ix;
@@ -264,10 +266,16 @@ static void s_do_load(job_t *j, bole_client_t *c)
     Bole__Need *nd = kit_xcalloc(BATCH, sizeof *nd);
     void **ptr = kit_xcalloc(BATCH, sizeof *ptr);
     gen_buf_t *b = kit_xcalloc(BATCH, sizeof *b);
+    double t_start = kit_now_s();
     for (;;) {
         size_t base = atomic_fetch_add(j->next, BATCH);
         if (base >= j->total)
             break;
+        if (j->rate > 0) { /* Batch i is due at t_start + i * BATCH / rate. */
+            double due = t_start + (double)base / j->rate, now = kit_now_s();
+            if (due > now)
+                usleep((useconds_t)((due - now) * 1e6));
+        }
         size_t m = j->total - base < BATCH ? j->total - base : BATCH;
         Bole__Request req = BOLE__REQUEST__INIT;
         Bole__PutTalentsRequest pt = BOLE__PUT_TALENTS_REQUEST__INIT;
@@ -615,8 +623,10 @@ static void s_usage(FILE *f)
                "                  [--seed S] [--boled PATH | --server ENDPOINT] [--keep]\n"
                "       bole-bench --server ENDPOINT --puts-only   (phase 6 alone)\n"
                "       bole-bench --live-import N [--talents T] [--needs M] [--duration S]\n"
-               "                  [--boled PATH | --server ENDPOINT]   (Match latency during an\n"
-               "                  import of N talents with the live stream on; T 20000, M 2000)\n"
+               "                  [--import-rate R] [--boled PATH | --server ENDPOINT]\n"
+               "                  (Match latency during an import of N talents with the live\n"
+               "                  stream on; T 20000, M 2000; R talents/s at most, default 0 =\n"
+               "                  as fast as the daemon takes them)\n"
                "       bole-bench --server ENDPOINT --match-only [--talents N] [--needs M]\n"
                "                  (phase 3 alone, on profiles an earlier run loaded)\n"
                "       bole-bench --server ENDPOINT --load-only [--talents N] [--needs M]\n"
@@ -774,11 +784,14 @@ static void *s_import_thread(void *arg)
 }
 
 static int s_live_import(const char *ep, pid_t pid, size_t n_seed, size_t n_needs,
-                         size_t n_import, double duration)
+                         size_t n_import, double import_rate, double duration)
 {
+    char pace[64] = "as fast as served";
+    if (import_rate > 0)
+        snprintf(pace, sizeof pace, "at most %.0f/s", import_rate);
     printf("live import: seed %zu needs + %zu talents, then import %zu talents "
-           "(put_talents of %d, one client) while one client runs match_for_need "
-           "(k=20, explain, 2 ms pause)\n", n_needs, n_seed, n_import, BATCH);
+           "(put_talents of %d, one client, %s) while one client runs match_for_need "
+           "(k=20, explain, 2 ms pause)\n", n_needs, n_seed, n_import, BATCH, pace);
     uint64_t end = 0;
     {
         bole_client_t *c = bole_client_new(ep, 60000);
@@ -838,6 +851,7 @@ static int s_live_import(const char *ep, pid_t pid, size_t n_seed, size_t n_need
     im.job.kind = JOB_LOAD_TALENTS;
     im.job.total = n_import;
     im.job.offset = n_seed;
+    im.job.rate = import_rate;
     im.job.next = &next;
     pthread_t th;
     uint64_t before_import = end;
@@ -915,6 +929,7 @@ int main(int argc, char **argv)
     size_t n_talents = 100000, n_needs = 10000;
     int clients = 8, keep = 0, sweep = 0, puts_only = 0, match_only = 0, load_only = 0;
     size_t live_import = 0;
+    double import_rate = 0;
     int talents_given = 0, needs_given = 0;
     double duration = 10;
     const char *boled_arg = NULL, *server = NULL;
@@ -934,6 +949,7 @@ int main(int argc, char **argv)
         if (strcmp(a, "--talents") == 0) n_talents = strtoul(v, NULL, 10), talents_given = 1;
         else if (strcmp(a, "--needs") == 0) n_needs = strtoul(v, NULL, 10), needs_given = 1;
         else if (strcmp(a, "--live-import") == 0) live_import = strtoul(v, NULL, 10);
+        else if (strcmp(a, "--import-rate") == 0) import_rate = strtod(v, NULL);
         else if (strcmp(a, "--clients") == 0) clients = atoi(v);
         else if (strcmp(a, "--duration") == 0) duration = strtod(v, NULL);
         else if (strcmp(a, "--seed") == 0) s_seed = strtoull(v, NULL, 10);
@@ -948,6 +964,10 @@ int main(int argc, char **argv)
             n_talents = 20000;
         if (!needs_given)
             n_needs = 2000;
+    }
+    if (!(import_rate >= 0) || (import_rate > 0 && !live_import)) {
+        fprintf(stderr, "--import-rate wants a rate >= 0 talents/s, with --live-import\n");
+        return 2;
     }
     if (n_talents < 1 || n_needs < 1 || clients < 1 || clients > 256 || !(duration > 0)) {
         s_usage(stderr);
@@ -1026,7 +1046,7 @@ int main(int argc, char **argv)
     if (puts_only && server)
         goto puts;
     if (live_import) {
-        status = s_live_import(ep, server ? 0 : d.pid, n_talents, n_needs, live_import,
+        status = s_live_import(ep, server ? 0 : d.pid, n_talents, n_needs, live_import, import_rate,
                                duration) == 0 ? 0 : 1;
         goto out;
     }
