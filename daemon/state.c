@@ -1,11 +1,13 @@
 /*
  * state.c - see state.h.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* syscall(SYS_gettid) */
 #include "state.h"
 
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -504,10 +506,18 @@ static void s_log_calibration(const char *side, bole_index_t *index, unsigned *g
                  st.calib_size, st.calib_recall, st.calib_queries, st.calib_ms);
 }
 
+#define MAINTAIN_NICE 10 /* Below request handling; see s_maintain_main. */
+
 static void *s_maintain_main(void *arg)
 {
     bole_daemon_t *d = arg;
     bole_thread_name("bole-maintain");
+    /* Training an IVF tier keeps two cores busy for seconds (FAISS's
+     * OpenMP workers are created by this thread later and inherit its
+     * priority): Match comes first. Searches do not wait for it, since the
+     * quick first tier serves meanwhile (docs/LIVE.md, "Pacing bulk puts"). */
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), MAINTAIN_NICE) != 0)
+        log_debug("index maintainer: cannot lower its priority");
     char err[512];
     unsigned talent_gen = 0, need_gen = 0;
     while (!d->stopping) {
