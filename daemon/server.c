@@ -686,9 +686,8 @@ static int s_hold_bulk_answer(bole_server_t *server, job_t *job, uint64_t now)
         server->bulk_next_us = now; /* Not busy: no debt carried into the next busy spell. */
         return 0;
     }
-    size_t items = job->items;
     uint64_t release = server->bulk_next_us > now ? server->bulk_next_us : now;
-    server->bulk_next_us = release + (uint64_t)((double)items * 1e6 / (double)rate);
+    server->bulk_next_us = release + (uint64_t)((double)job->items * 1e6 / (double)rate);
     if (release <= now)
         return 0;
     job->release_us = release;
@@ -706,6 +705,8 @@ static int s_hold_bulk_answer(bole_server_t *server, job_t *job, uint64_t now)
 /* Sends the held answers that are due (all of them when draining). */
 static void s_release_held(bole_server_t *server)
 {
+    if (!server->held_head)
+        return;
     uint64_t now = bole_monotonic_us();
     while (server->held_head &&
            (server->held_head->release_us <= now || server->daemon->draining)) {

@@ -28,8 +28,8 @@
  * seed --needs and --talents, wait for the stream to drain, then
  * match_for_need latency idle, during an import of N talents (put_talents
  * of 1,000 from a second client, paced by --import-rate R if given) and
- * while the matcher works off the
- * backlog; prints the p99 ratio and the matcher's throughput and CPU.
+ * while the matcher works off the backlog; prints the p99 ratio and the
+ * matcher's throughput and CPU.
  */
 #define _GNU_SOURCE
 
